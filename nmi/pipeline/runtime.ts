@@ -1,0 +1,105 @@
+// What request handlers share (built once by buildNmi), and the per-request scope: one child
+// logger, one final log line and one metrics sample per request.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { NmiConfig } from "../config.ts";
+import { ERROR_HEADER, NmiError, isTransient } from "../errors.ts";
+import { sendError } from "../http/respond.ts";
+import { redactClientId } from "../log.ts";
+import type { NmiMetrics } from "../metrics.ts";
+import type { NmiStore } from "../state/store.ts";
+import type { TokenCache } from "../tokens/cache.ts";
+import type { ImdsClient } from "../tokens/imds-client.ts";
+import type { Clock, TokenSources } from "../tokens/types.ts";
+
+export interface NmiRuntime {
+  config: NmiConfig;
+  logger: Logger;
+  metrics: NmiMetrics;
+  store: NmiStore;
+  clock: Clock;
+  cache: TokenCache;
+  sources: TokenSources;
+  imds: ImdsClient;
+  /** Aborted by stop(): ends waits and shared upstream fetches. */
+  stopSignal: AbortSignal;
+}
+
+export type Outcome = "token" | "proxied" | "excepted" | "denied" | "transient" | "invalid" | "blocked" | "not-found" | "error";
+
+let nextId = 0;
+
+export class RequestScope {
+  readonly reqId: string;
+  readonly started: number;
+  readonly signal: AbortSignal;
+  log: Logger;
+  namespace = "";
+  resource = "";
+  private finished = false;
+
+  constructor(
+    readonly rt: NmiRuntime,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly operation: string,
+  ) {
+    this.reqId = `${process.pid.toString(36)}-${(nextId++).toString(36)}`;
+    this.started = performance.now();
+    const controller = new AbortController();
+    // Aborted when the client goes away before we answered (stop waiting on its behalf) or
+    // when NMI stops. (Not AbortSignal.any: it retains dependents of a long-lived signal.)
+    const onStop = (): void => controller.abort();
+    if (rt.stopSignal.aborted) controller.abort();
+    else rt.stopSignal.addEventListener("abort", onStop, { once: true });
+    res.on("close", () => {
+      rt.stopSignal.removeEventListener("abort", onStop);
+      if (!res.writableFinished) controller.abort();
+    });
+    this.signal = controller.signal;
+    this.log = rt.logger.child({ reqId: this.reqId, remote: req.socket.remoteAddress, op: operation });
+  }
+
+  /** Adds pod / identity fields to every later log line of this request. */
+  bind(fields: { pod?: string; namespace?: string; clientId?: string; identity?: string }): void {
+    const out: Record<string, string> = {};
+    if (fields.pod !== undefined) out.pod = fields.pod;
+    if (fields.namespace !== undefined) {
+      out.namespace = fields.namespace;
+      this.namespace = fields.namespace;
+    }
+    if (fields.identity !== undefined) out.identity = fields.identity;
+    const redacted = redactClientId(fields.clientId);
+    if (redacted !== undefined) out.clientId = redacted;
+    this.log = this.log.child(out);
+  }
+
+  finish(status: number, outcome: Outcome, reason: string, code?: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    const seconds = (performance.now() - this.started) / 1000;
+    this.rt.metrics.requests.inc({ outcome, reason });
+    this.rt.metrics.nmiOperations.observe(
+      { operation_type: this.operation, status_code: String(status), namespace: this.namespace, resource: status === 200 ? this.resource : "" },
+      seconds,
+    );
+    const line = { status, outcome, reason, durationMs: Math.round(seconds * 1000), ...(code === undefined ? {} : { code }) };
+    if (status >= 500 || outcome === "error") this.log.warn(line, "request");
+    else this.log.info(line, "request");
+  }
+
+  fail(err: NmiError): void {
+    const status = sendError(this.res, err, this.rt.config.retryAfterSeconds);
+    const outcome: Outcome = isTransient(err.code) ? "transient" : status === 400 ? "invalid" : status === 404 ? "not-found" : status >= 500 ? "error" : "denied";
+    this.finish(status, outcome, err.reason, err.code);
+  }
+}
+
+/** Anything thrown that is not classified becomes PODID_NMI_INTERNAL (logged, not leaked). */
+export function asNmiError(err: unknown, scope: RequestScope): NmiError {
+  if (err instanceof NmiError) return err;
+  scope.log.error({ err: err instanceof Error ? err.message : String(err) }, "unexpected error");
+  return new NmiError("PODID_NMI_INTERNAL", "unexpected-error");
+}
+
+export { ERROR_HEADER };

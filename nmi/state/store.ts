@@ -1,0 +1,167 @@
+// NMI's view of the cluster, fed by the informers: validated objects by namespace/name, a pod
+// index by IP, and a change signal that wakes waiting requests at once.
+import {
+  isActivePod,
+  podIps,
+  podKey,
+  type AzureAssignedIdentity,
+  type AzureIdentity,
+  type AzureIdentityBinding,
+  type AzurePodIdentityException,
+  type IdentityLookup,
+  type Pod,
+} from "../../core/index.ts";
+
+export type Kind = "pods" | "assigned" | "identities" | "bindings" | "exceptions";
+
+interface KindMap {
+  pods: Pod;
+  assigned: AzureAssignedIdentity;
+  identities: AzureIdentity;
+  bindings: AzureIdentityBinding;
+  exceptions: AzurePodIdentityException;
+}
+
+/** Read-only view handed to tests and to the request pipeline. */
+export interface NmiStateView {
+  readonly version: number;
+  synced(): boolean;
+  pods(): Pod[];
+  podsByIp(ip: string): Pod[];
+  isHostNetworkIp(ip: string): boolean;
+  pod(namespace: string, name: string): Pod | undefined;
+  assigned(): AzureAssignedIdentity[];
+  identities(): AzureIdentity[];
+  bindings(namespace?: string): AzureIdentityBinding[];
+  exceptions(namespace?: string): AzurePodIdentityException[];
+  identityLookup(): IdentityLookup;
+  /** Resolves on the next change (or immediately if `since` is older than the current version). */
+  changed(since: number): Promise<void>;
+}
+
+export class NmiStore implements NmiStateView {
+  private readonly maps: { [K in Kind]: Map<string, KindMap[K]> } = {
+    pods: new Map(),
+    assigned: new Map(),
+    identities: new Map(),
+    bindings: new Map(),
+    exceptions: new Map(),
+  };
+  private readonly byIp = new Map<string, Set<string>>();
+  private readonly hostNetworkIps = new Map<string, Set<string>>();
+  /** pod key → where it is indexed, so updates unindex in O(its IPs). */
+  private readonly indexedAs = new Map<string, { ips: string[]; target: Map<string, Set<string>> }>();
+  private readonly syncedKinds = new Set<Kind>();
+  private current = 0;
+  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  constructor(private readonly required: readonly Kind[], private readonly onPodsIndexed?: (n: number) => void) {}
+
+  get version(): number {
+    return this.current;
+  }
+
+  upsert<K extends Kind>(kind: K, obj: KindMap[K]): void {
+    const key = podKey(obj.metadata.namespace, obj.metadata.name);
+    if (kind === "pods") this.unindex(key);
+    (this.maps[kind] as Map<string, KindMap[K]>).set(key, obj);
+    if (kind === "pods") this.index(key, obj as Pod);
+    this.bump();
+  }
+
+  remove(kind: Kind, namespace: string | undefined, name: string): void {
+    const key = podKey(namespace, name);
+    if (kind === "pods") this.unindex(key);
+    if (this.maps[kind].delete(key)) this.bump();
+  }
+
+  markSynced(kind: Kind): void {
+    this.syncedKinds.add(kind);
+    this.bump();
+  }
+
+  synced(): boolean {
+    return this.required.every((k) => this.syncedKinds.has(k));
+  }
+
+  private index(key: string, pod: Pod): void {
+    if (!isActivePod(pod)) return;
+    const target = pod.spec.hostNetwork === true ? this.hostNetworkIps : this.byIp;
+    const ips = podIps(pod).map((ip) => ip.toLowerCase());
+    for (const ip of ips) {
+      const set = target.get(ip) ?? new Set<string>();
+      set.add(key);
+      target.set(ip, set);
+    }
+    this.indexedAs.set(key, { ips, target });
+    this.onPodsIndexed?.(this.byIp.size);
+  }
+
+  private unindex(key: string): void {
+    const entry = this.indexedAs.get(key);
+    if (!entry) return;
+    this.indexedAs.delete(key);
+    for (const ip of entry.ips) {
+      const set = entry.target.get(ip);
+      if (set?.delete(key) && set.size === 0) entry.target.delete(ip);
+    }
+    this.onPodsIndexed?.(this.byIp.size);
+  }
+
+  private bump(): void {
+    this.current++;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.resolve();
+  }
+
+  changed(since: number): Promise<void> {
+    if (since !== this.current) return Promise.resolve();
+    if (!this.wake) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.wake = { promise, resolve };
+    }
+    return this.wake.promise;
+  }
+
+  pods(): Pod[] {
+    return [...this.maps.pods.values()];
+  }
+
+  podsByIp(ip: string): Pod[] {
+    const keys = this.byIp.get(ip.toLowerCase());
+    if (!keys) return [];
+    return [...keys].map((k) => this.maps.pods.get(k)).filter((p): p is Pod => p !== undefined);
+  }
+
+  isHostNetworkIp(ip: string): boolean {
+    return this.hostNetworkIps.has(ip.toLowerCase());
+  }
+
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.maps.pods.get(podKey(namespace, name));
+  }
+
+  assigned(): AzureAssignedIdentity[] {
+    return [...this.maps.assigned.values()];
+  }
+
+  identities(): AzureIdentity[] {
+    return [...this.maps.identities.values()];
+  }
+
+  bindings(namespace?: string): AzureIdentityBinding[] {
+    const all = [...this.maps.bindings.values()];
+    return namespace === undefined ? all : all.filter((b) => (b.metadata.namespace ?? "default") === namespace);
+  }
+
+  exceptions(namespace?: string): AzurePodIdentityException[] {
+    const all = [...this.maps.exceptions.values()];
+    return namespace === undefined ? all : all.filter((e) => (e.metadata.namespace ?? "default") === namespace);
+  }
+
+  identityLookup(): IdentityLookup {
+    return { identity: (namespace, name) => this.maps.identities.get(podKey(namespace, name)) };
+  }
+}
