@@ -5,7 +5,7 @@ import { TableClient } from "@azure/data-tables";
 import {
   createClusterStateStore, RowConflictError, TablesRowBackend, type ClusterStateStore, type RowBackend,
 } from "../../../functions/mic/state/index.ts";
-import { startAzurite, type AzuriteHandle } from "../../helpers/azurite.ts";
+import { startAzurite, type AzuriteHandle } from "../../../sandbox/azurite.ts";
 import { binding, identity, pod, uaiId, vmssId, vmssNode } from "../../helpers/mic-fixtures.ts";
 import { remove, snapshotParts, upsert } from "../../helpers/mic-events.ts";
 
