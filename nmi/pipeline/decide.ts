@@ -1,6 +1,6 @@
 // One evaluation of "who is calling and what may it have", from the current state. Composes
 // the pure rules; re-run by waitWhileTransient until it settles or the budget is spent.
-import type { Pod } from "../../core/index.ts";
+import { POD_BINDING_LABEL, type Pod } from "../../core/index.ts";
 import type { NmiConfig } from "../config.ts";
 import type { NmiErrorCode } from "../errors.ts";
 import { allowedIdentities } from "../rules/allowed-identities.ts";
@@ -18,13 +18,15 @@ export type Decision =
 
 /** Identities for a known pod (also used by /host/token/). */
 export function decideForPod(pod: Pod, selector: IdSelector | undefined, state: NmiStateView, config: NmiConfig): Decision {
+  const label = pod.metadata.labels?.[POD_BINDING_LABEL];
   const candidates = allowedIdentities({
     mode: config.mode,
     nodeName: config.nodeName,
     forceNamespaced: config.forceNamespaced,
     pod,
-    assigned: state.assigned(),
-    bindings: state.bindings(),
+    // Pre-filtered through the store's indexes; the rules re-check everything.
+    assigned: state.assignedForPod(pod.metadata.namespace ?? "default", pod.metadata.name),
+    bindings: label === undefined || label === "" ? [] : state.bindingsForSelector(label),
     identities: state.identityLookup(),
   });
   const s = selectIdentity(candidates, selector);

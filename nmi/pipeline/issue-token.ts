@@ -61,7 +61,3 @@ export function imdsJson(token: Token, resource: string, nowMs: number, selector
   return body;
 }
 
-/** Maps unexpected abort errors to a transient answer. */
-export function abortedError(): NmiError {
-  return new NmiError("PODID_NMI_UPSTREAM_UNAVAILABLE", "request-aborted");
-}

@@ -33,7 +33,8 @@ export class RequestScope {
   readonly reqId: string;
   readonly started: number;
   readonly signal: AbortSignal;
-  log: Logger;
+  private readonly fields: Record<string, string>;
+  private logger: Logger | undefined;
   namespace = "";
   resource = "";
   private finished = false;
@@ -57,12 +58,18 @@ export class RequestScope {
       if (!res.writableFinished) controller.abort();
     });
     this.signal = controller.signal;
-    this.log = rt.logger.child({ reqId: this.reqId, remote: req.socket.remoteAddress, op: operation });
+    this.fields = { reqId: this.reqId, remote: req.socket.remoteAddress ?? "", op: operation };
+  }
+
+  /** The request's child logger, built on first use (most requests log one line only). */
+  get log(): Logger {
+    this.logger ??= this.rt.logger.child(this.fields);
+    return this.logger;
   }
 
   /** Adds pod / identity fields to every later log line of this request. */
   bind(fields: { pod?: string; namespace?: string; clientId?: string; identity?: string }): void {
-    const out: Record<string, string> = {};
+    const out = this.fields;
     if (fields.pod !== undefined) out.pod = fields.pod;
     if (fields.namespace !== undefined) {
       out.namespace = fields.namespace;
@@ -71,7 +78,7 @@ export class RequestScope {
     if (fields.identity !== undefined) out.identity = fields.identity;
     const redacted = redactClientId(fields.clientId);
     if (redacted !== undefined) out.clientId = redacted;
-    this.log = this.log.child(out);
+    this.logger = undefined;
   }
 
   finish(status: number, outcome: Outcome, reason: string, code?: string): void {

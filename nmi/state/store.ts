@@ -31,10 +31,16 @@ export interface NmiStateView {
   isHostNetworkIp(ip: string): boolean;
   pod(namespace: string, name: string): Pod | undefined;
   assigned(): AzureAssignedIdentity[];
+  /** Assignments naming this pod (indexed: the per-request path must not scan them all). */
+  assignedForPod(namespace: string, name: string): AzureAssignedIdentity[];
   identities(): AzureIdentity[];
+  /** Bindings whose selector equals `selector` (indexed). */
+  bindingsForSelector(selector: string): AzureIdentityBinding[];
   bindings(namespace?: string): AzureIdentityBinding[];
   exceptions(namespace?: string): AzurePodIdentityException[];
   identityLookup(): IdentityLookup;
+  /** resourceVersion of an object as NMI currently sees it (tests wait on it). */
+  objectVersion(kind: Kind, namespace: string | undefined, name: string): string | undefined;
   /** Resolves on the next change (or immediately if `since` is older than the current version). */
   changed(since: number): Promise<void>;
 }
@@ -51,6 +57,9 @@ export class NmiStore implements NmiStateView {
   private readonly hostNetworkIps = new Map<string, Set<string>>();
   /** pod key → where it is indexed, so updates unindex in O(its IPs). */
   private readonly indexedAs = new Map<string, { ips: string[]; target: Map<string, Set<string>> }>();
+  /** Secondary indexes: pod key → assignment keys, selector → binding keys. */
+  private readonly aaiByPod = new Map<string, Set<string>>();
+  private readonly bindingsBySelector = new Map<string, Set<string>>();
   private readonly syncedKinds = new Set<Kind>();
   private current = 0;
   private wake: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -63,16 +72,45 @@ export class NmiStore implements NmiStateView {
 
   upsert<K extends Kind>(kind: K, obj: KindMap[K]): void {
     const key = podKey(obj.metadata.namespace, obj.metadata.name);
+    this.unindexSecondary(kind, key);
     if (kind === "pods") this.unindex(key);
     (this.maps[kind] as Map<string, KindMap[K]>).set(key, obj);
     if (kind === "pods") this.index(key, obj as Pod);
+    this.indexSecondary(kind, key);
     this.bump();
   }
 
   remove(kind: Kind, namespace: string | undefined, name: string): void {
     const key = podKey(namespace, name);
+    this.unindexSecondary(kind, key);
     if (kind === "pods") this.unindex(key);
     if (this.maps[kind].delete(key)) this.bump();
+  }
+
+  private secondaryKey(kind: Kind, key: string): { index: Map<string, Set<string>>; value: string } | undefined {
+    if (kind === "assigned") {
+      const a = this.maps.assigned.get(key);
+      return a && { index: this.aaiByPod, value: podKey(a.spec.podNamespace, a.spec.pod) };
+    }
+    if (kind === "bindings") {
+      const b = this.maps.bindings.get(key);
+      return b && { index: this.bindingsBySelector, value: b.spec.selector };
+    }
+    return undefined;
+  }
+
+  private indexSecondary(kind: Kind, key: string): void {
+    const s = this.secondaryKey(kind, key);
+    if (!s) return;
+    const set = s.index.get(s.value) ?? new Set<string>();
+    set.add(key);
+    s.index.set(s.value, set);
+  }
+
+  private unindexSecondary(kind: Kind, key: string): void {
+    const s = this.secondaryKey(kind, key);
+    const set = s?.index.get(s.value);
+    if (s && set?.delete(key) && set.size === 0) s.index.delete(s.value);
   }
 
   markSynced(kind: Kind): void {
@@ -147,6 +185,16 @@ export class NmiStore implements NmiStateView {
     return [...this.maps.assigned.values()];
   }
 
+  assignedForPod(namespace: string, name: string): AzureAssignedIdentity[] {
+    const keys = this.aaiByPod.get(podKey(namespace, name));
+    return keys ? [...keys].map((k) => this.maps.assigned.get(k)).filter((a): a is AzureAssignedIdentity => a !== undefined) : [];
+  }
+
+  bindingsForSelector(selector: string): AzureIdentityBinding[] {
+    const keys = this.bindingsBySelector.get(selector);
+    return keys ? [...keys].map((k) => this.maps.bindings.get(k)).filter((b): b is AzureIdentityBinding => b !== undefined) : [];
+  }
+
   identities(): AzureIdentity[] {
     return [...this.maps.identities.values()];
   }
@@ -159,6 +207,11 @@ export class NmiStore implements NmiStateView {
   exceptions(namespace?: string): AzurePodIdentityException[] {
     const all = [...this.maps.exceptions.values()];
     return namespace === undefined ? all : all.filter((e) => (e.metadata.namespace ?? "default") === namespace);
+  }
+
+  objectVersion(kind: Kind, namespace: string | undefined, name: string): string | undefined {
+    const o = this.maps[kind].get(podKey(namespace, name));
+    return o === undefined ? undefined : (o.metadata.resourceVersion ?? "");
   }
 
   identityLookup(): IdentityLookup {

@@ -62,11 +62,13 @@ export class TokenCache {
   private store(key: string, token: Token): void {
     this.entries.delete(key);
     this.entries.set(key, token);
+    // Bounded: pods choose `resource`, so drop expired entries, then the least recently stored.
     const max = this.o.maxEntries ?? 10_000;
     if (this.entries.size <= max) return;
-    for (const [k, t] of this.entries) {
+    for (const [k, t] of this.entries) if (this.secondsLeft(t) <= 0) this.entries.delete(k);
+    for (const k of this.entries.keys()) {
       if (this.entries.size <= max) break;
-      if (this.secondsLeft(t) <= 0 || this.entries.size > max) this.entries.delete(k);
+      this.entries.delete(k);
     }
   }
 

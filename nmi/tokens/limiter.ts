@@ -2,7 +2,10 @@
 // `concurrency` in flight and at most `ratePerSecond` starts in any rolling second — IMDS's
 // managed-identity limits (5 concurrent, 20/s per VM; 429 above). A rolling window rather
 // than a classic token bucket: a bucket of capacity C refilled at r/s admits C + r starts in
-// one second, which IMDS would throttle.
+// one second, which IMDS would throttle. The window is 1 s plus a small guard, because IMDS
+// timestamps a start when the request arrives, a little after we sent it.
+
+const WINDOW_MS = 1000 + 25;
 
 export class LimiterTimeoutError extends Error {
   override readonly name = "LimiterTimeoutError";
@@ -52,7 +55,7 @@ export class UpstreamLimiter {
 
   private canStart(): boolean {
     const now = this.now();
-    while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - 1000) this.starts.shift();
+    while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - WINDOW_MS) this.starts.shift();
     return this.inflight < this.opts.concurrency && this.starts.length < this.perWindow;
   }
 
@@ -103,7 +106,7 @@ export class UpstreamLimiter {
     }
     if (this.queue.length > 0 && this.inflight < this.opts.concurrency && this.pumpTimer === undefined) {
       // Blocked by the rate window: wake when its oldest start leaves the window.
-      const wait = Math.max(1, (this.starts[0] ?? this.now()) + 1000 - this.now());
+      const wait = Math.max(1, (this.starts[0] ?? this.now()) + WINDOW_MS - this.now());
       this.pumpTimer = setTimeout(() => {
         this.pumpTimer = undefined;
         this.pump();

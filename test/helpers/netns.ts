@@ -72,23 +72,31 @@ export interface ClusterOptions {
 const liveClusters = new Set<NetnsCluster>();
 const liveChildren = new Set<JsonLinesChild>();
 let exitHookInstalled = false;
+let clusterCount = 0;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
+  const cleanupSync = (): void => {
     for (const c of liveChildren) c.killNow();
     for (const cluster of liveClusters) {
       for (const ns of [cluster.nodeNs, ...cluster.pods.map((p) => p.ns)]) {
         try { ipSync(["netns", "del", ns]); } catch { /* already gone */ }
       }
     }
-  });
+    liveClusters.clear();
+  };
+  process.on("exit", cleanupSync);
+  // A signal skips "exit" listeners unless handled: clean up, then die as the signal would.
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(sig, () => { cleanupSync(); process.kill(process.pid, sig); });
+  }
 }
 
 export async function createNetnsCluster(opts: ClusterOptions): Promise<NetnsCluster> {
   installExitHook();
-  const runId = `${process.pid}`;
-  const octet = (process.pid % 250) + 1;
+  // Unique per cluster (several may exist in one process); addresses only exist inside them.
+  const runId = `${process.pid}-${++clusterCount}`;
+  const octet = ((process.pid + clusterCount) % 250) + 1;
   const nodeNs = `podid-${runId}-node`;
   const pods: NetnsPod[] = opts.pods.map((name, i) => ({
     name, ns: `podid-${runId}-${name}`, ip: `10.250.${octet}.${2 + i}`,
@@ -147,7 +155,7 @@ export async function createNetnsCluster(opts: ClusterOptions): Promise<NetnsClu
   return cluster;
 }
 
-/** Namespaces whose names start with `podid-<pid>-` (to assert cleanup). */
+/** Namespaces of one cluster (names start with `podid-<runId>-`), to assert cleanup. */
 export async function leftoverNamespaces(runId: string): Promise<string[]> {
   const r = await run("ip", ["netns", "list"]);
   return r.stdout.split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => n.startsWith(`podid-${runId}-`));

@@ -114,3 +114,18 @@ test("retries: backoff doubles, Retry-After wins, the deadline bounds everything
   }));
   assert.ok(Date.now() - started < 400);
 });
+
+test("cache: bounded — expired entries go first, then the oldest", async () => {
+  let now = 0;
+  const cache = new TokenCache({ now: () => now, refreshMarginSeconds: 0, maxEntries: 2 });
+  await cache.get("short", async () => token(10));
+  await cache.get("a", async () => token(3600));
+  now = 20_000;
+  await cache.get("b", async () => token(3600));
+  assert.equal(cache.size, 2);
+  let refetched = false;
+  await cache.get("a", async () => { refetched = true; return token(3600); });
+  assert.equal(refetched, false, "a survived, the expired entry was dropped");
+  await cache.get("c", async () => token(3600));
+  assert.equal(cache.size, 2);
+});

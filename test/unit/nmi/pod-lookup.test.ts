@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkHostTokenCaller, lookupPod, normaliseIp } from "../../../nmi/rules/pod-lookup.ts";
 import { NmiStore } from "../../../nmi/state/store.ts";
-import { pod } from "../../helpers/nmi-fixtures.ts";
+import { assigned, binding, identity, pod } from "../../helpers/nmi-fixtures.ts";
 
 test("caller → pod decision table", () => {
   const p1 = pod("p1", { ip: "10.0.0.1" });
@@ -73,4 +73,19 @@ test("store: changed() resolves on the next change", async () => {
   await p;
   assert.equal(woke, true);
   await store.changed(v); // already stale → immediate
+});
+
+test("store: assignments indexed by pod, bindings by selector, kept right across updates", () => {
+  const store = new NmiStore([]);
+  const p = pod("p", { ip: "10.0.0.1", label: "s1" });
+  const id = identity("i");
+  store.upsert("assigned", assigned(p, id));
+  store.upsert("bindings", binding("b", "i", "s1"));
+  assert.equal(store.assignedForPod("default", "p").length, 1);
+  assert.equal(store.bindingsForSelector("s1").length, 1);
+  store.upsert("bindings", binding("b", "i", "s2"));
+  assert.equal(store.bindingsForSelector("s1").length, 0);
+  assert.equal(store.bindingsForSelector("s2").length, 1);
+  store.remove("assigned", "default", "p-default-i");
+  assert.equal(store.assignedForPod("default", "p").length, 0);
 });
