@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { discovery, VERSION_INFO } from "./discovery.ts";
 import { openapiV3 } from "./openapi.ts";
 import { handleResource, type HandlerDeps, type Reply } from "./handlers.ts";
+import { PodSubresources } from "./pod-subresources.ts";
 import { parseRequestInfo, type RequestInfo } from "./request.ts";
 import { loadCrdDir, Registry, storageKey } from "./resources.ts";
 import { forbidden, forCode, KubeError, noRoute, unauthorized } from "./status.ts";
@@ -36,6 +37,9 @@ export async function startKubePeer(opts: StartKubePeerOptions = {}): Promise<Ku
     if (!store.get(storageKey(nsDef), undefined, name)) writes.create(nsDef, "", { metadata: { name } });
   };
   if (opts.seedNamespaces !== false) SEED_NAMESPACES.forEach(ensureNamespace);
+  const podDef = registry.find("", "v1", "pods");
+  if (!podDef) throw new Error("kube peer: built-in resources missing");
+  const podSubresources = new PodSubresources(store, storageKey(podDef));
 
   const tokens = new Map<string, UserInfo>(Object.entries(opts.tokens ?? {}));
   if (opts.token !== undefined) tokens.set(opts.token, ADMIN);
@@ -61,6 +65,7 @@ export async function startKubePeer(opts: StartKubePeerOptions = {}): Promise<Ku
   }
 
   async function route(info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
+    if (podSubresources.handles(info)) { await podSubresources.serve(info, req, res); return undefined; }
     if (info.resourceRequest) return handleResource(deps, info, req, res);
     if (info.path === "/version") return { status: 200, body: VERSION_INFO };
     const doc = info.path.startsWith("/openapi/v3") ? openapiV3(registry, info.path)
@@ -171,6 +176,8 @@ export async function startKubePeer(opts: StartKubePeerOptions = {}): Promise<Ku
       return o && structuredClone(o);
     },
     ensureNamespace,
+    setPodLog: (namespace, name, text, container) => podSubresources.setLog(namespace, name, text, container),
+    appendPodLog: (namespace, name, text, container) => podSubresources.appendLog(namespace, name, text, container),
     requests,
     clearRequests: () => { requests.length = 0; },
   };

@@ -151,6 +151,9 @@ export interface KubePeer {
   put(resource: string, obj: KubeObject): KubeObject;
   remove(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
   ensureNamespace(name: string): void;
+  /** Content served by `GET …/pods/<name>/log` (container omitted: the pod's first one). */
+  setPodLog(namespace: string, name: string, text: string, container?: string): void;
+  appendPodLog(namespace: string, name: string, text: string, container?: string): void;
   requests: RequestLogEntry[];
   clearRequests(): void;
 }
