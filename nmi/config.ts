@@ -12,7 +12,7 @@ const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform
 
 export const NmiConfigSchema = z
   .object({
-    nodeName: z.string().min(1, "node name is required (--node or NODE_NAME)"),
+    nodeName: z.string({ error: "node name is required (--node or NODE_NAME)" }).min(1, "node name is required (--node or NODE_NAME)"),
     /** Watch AzureIdentity/Binding/Exception in this namespace only; all namespaces when unset. */
     namespace: z.string().min(1).optional(),
     mode: z.enum(["standard", "managed"]).default("standard"),

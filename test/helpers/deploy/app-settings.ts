@@ -34,7 +34,11 @@ export function functionAppSettingUses(root = REPO): SettingUse[] {
     for (const m of src.matchAll(/\bconnection\s*:\s*["'`]([A-Za-z][A-Za-z0-9_]*)["'`]/g)) add(m[1] ?? "", where, "connection");
     if (/(^|\/)settings[^/]*\.ts$/.test(where)) {
       for (const m of src.matchAll(/(?:^|[\s{,])["'`]?([A-Za-z][A-Za-z0-9_]*)["'`]?\s*:/gm)) if (SETTING_NAME.test(m[1] ?? "")) add(m[1] ?? "", where);
-      for (const m of src.matchAll(/["'`]([A-Za-z][A-Za-z0-9_]*)["'`]/g)) if (SETTING_NAME.test(m[1] ?? "") && /^(PODID_|AzureWebJobs|APPLICATIONINSIGHTS_)/.test(m[1] ?? "")) add(m[1] ?? "", where);
+      // Error codes (`code = "PODID_…"`) look like setting names but are not read from the environment.
+      for (const m of src.matchAll(/(\bcode\s*[=:]\s*)?["'`]([A-Za-z][A-Za-z0-9_]*)["'`]/g)) {
+        const name = m[2] ?? "";
+        if (m[1] === undefined && SETTING_NAME.test(name) && /^(PODID_|AzureWebJobs|APPLICATIONINSIGHTS_)/.test(name)) add(name, where);
+      }
     }
   }
   const host = readFileSync(join(root, "host.json"), "utf8");
