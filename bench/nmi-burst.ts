@@ -46,6 +46,11 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
   const totals = { on: opts.quick ? 3000 : 15_000, off: opts.quick ? 1500 : 6000 };
   const bursts = opts.quick ? 3 : 10;
   const imdsLatencyMs = 10;
+  // Process warnings during the run (e.g. MaxListenersExceededWarning from abort listeners
+  // piling up on a shared signal in cold bursts) are a defect, not noise: counted and judged.
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+  process.on("warning", onWarning);
   const node = await startNmiNode({ pods, imdsLatencyMs });
   let bare: Server | undefined;
   try {
@@ -137,6 +142,9 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       targets.push({ name: `one upstream call per (identity, resource) per burst (keep-alive ${mode})`, met: perBurst.every((n) => n === 1), detail: `max ${maxCalls} per burst over ${bursts} bursts` });
     }
 
+    await new Promise((r) => setImmediate(r));
+    targets.push({ name: "no process warning during the run (warm and cold bursts)", met: warnings.length === 0,
+      detail: warnings.length === 0 ? "0 warnings" : `${warnings.length}: ${[...new Set(warnings)].join("; ").slice(0, 300)}` });
     const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
     return {
       title: `NMI burst: ${pods} pods × 1 identity`,
@@ -152,6 +160,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       ],
     };
   } finally {
+    process.off("warning", onWarning);
     await new Promise((r) => (bare ? bare.close(r) : r(undefined)));
     await node.close();
   }

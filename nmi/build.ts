@@ -9,6 +9,7 @@ import type { NmiConfig } from "./config.ts";
 import { createHealthServer, createMetricsServer } from "./http/probe-servers.ts";
 import { createTokenServer } from "./http/token-server.ts";
 import { createNmiMetrics } from "./metrics.ts";
+import { Lifetime } from "./pipeline/lifetime.ts";
 import type { NmiRuntime } from "./pipeline/runtime.ts";
 import { ALL_KINDS, createInformers } from "./state/informers.ts";
 import { NmiStore, type NmiStateView } from "./state/store.ts";
@@ -40,7 +41,11 @@ export interface NmiAddresses {
 
 export interface NmiHandle {
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops serving. With `drainMs`, the token server first stops accepting connections and
+   * in-flight requests get up to `drainMs` to finish (SIGTERM after the rules are removed).
+   */
+  stop(opts?: { drainMs?: number }): Promise<void>;
   /** Bound addresses; throws before start() resolved. */
   readonly addresses: NmiAddresses;
   /** `http://<token address>:<port>`, for AZURE_POD_IDENTITY_AUTHORITY_HOST. */
@@ -61,9 +66,26 @@ function listen(server: http.Server, port: number, host: string): Promise<Addres
   });
 }
 
+/** Stops accepting, lets in-flight requests finish; resolves early when none is left. */
+function drain(server: http.Server, ms: number): Promise<void> {
+  if (!server.listening || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    // close() also ends idle keep-alive sockets (Node ≥ 19) and busy ones once answered.
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) return resolve();
+    // After drain() the server no longer listens but may still hold busy sockets.
+    if (!server.listening) {
+      server.closeAllConnections();
+      return resolve();
+    }
     server.close(() => resolve());
     server.closeAllConnections();
   });
@@ -91,8 +113,8 @@ export function buildNmi(deps: NmiDeps): NmiHandle {
     certificate: deps.tokenSources?.certificate ?? msalCert,
   };
   const cache = new TokenCache({ now: () => clock.now(), refreshMarginSeconds: config.refreshMarginSeconds });
-  const stopper = new AbortController();
-  const rt: NmiRuntime = { config, logger, metrics, store, clock, cache, sources, imds, stopSignal: stopper.signal };
+  const lifetime = new Lifetime();
+  const rt: NmiRuntime = { config, logger, metrics, store, clock, cache, sources, imds, lifetime };
   const informers = createInformers({
     kubeConfig: deps.kubeConfig,
     store,
@@ -108,10 +130,15 @@ export function buildNmi(deps: NmiDeps): NmiHandle {
   let addresses: NmiAddresses | undefined;
 
   async function waitForSync(): Promise<void> {
-    while (!store.synced()) {
-      if (stopper.signal.aborted) throw new Error("NMI stopped before the informers synced");
-      const v = store.version;
-      await Promise.race([store.changed(v), clock.sleep(1000, stopper.signal)]);
+    const life = lifetime.scope();
+    try {
+      while (!store.synced()) {
+        if (life.signal.aborted) throw new Error("NMI stopped before the informers synced");
+        const v = store.version;
+        await Promise.race([store.changed(v), clock.sleep(1000, life.signal)]);
+      }
+    } finally {
+      life.release();
     }
   }
 
@@ -127,8 +154,9 @@ export function buildNmi(deps: NmiDeps): NmiHandle {
       addresses = { token, health, metrics: metricsAddr };
       logger.info({ token: `${token.address}:${token.port}`, health: health.port, metrics: metricsAddr.port }, "NMI ready");
     },
-    async stop() {
-      stopper.abort();
+    async stop(opts = {}) {
+      await drain(tokenServer, opts.drainMs ?? 0);
+      lifetime.stop();
       limiter.close();
       await Promise.all([close(tokenServer), close(healthServer), close(metricsServer)]);
       await informers.stop();

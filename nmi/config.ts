@@ -1,6 +1,5 @@
 // NMI configuration: one zod schema, fed by flags (upstream names where they exist) and env.
 import { z } from "zod";
-import { describeZodError } from "../core/index.ts";
 
 export class NmiConfigError extends Error {
   override readonly name = "NmiConfigError";
@@ -8,7 +7,9 @@ export class NmiConfigError extends Error {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().positive();
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")], { error: "must be true, false, 1 or 0" });
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const ipv4 = z.string().regex(IPV4, "must be an IPv4 address");
 
 export const NmiConfigSchema = z
   .object({
@@ -44,12 +45,39 @@ export const NmiConfigSchema = z
     informerBackoffMs: positiveMs.default(1000),
     informerBackoffMaxMs: positiveMs.default(30_000),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+    /**
+     * Install the nat rules that send pods' IMDS traffic to NMI (DESIGN §6). On in production
+     * (the DaemonSet relies on it); `--iptables=false` for local runs without root.
+     */
+    iptables: bool.default(true),
+    /** iptables binary: `iptables` (whatever the alternatives chose) or e.g. `iptables-legacy` to match kube-proxy. */
+    iptablesCommand: z.string().min(1).regex(/^[^\s]+$/, "must be one binary name or path, without spaces").default("iptables"),
+    /** `-w` wait for the xtables lock shared with kube-proxy and the CNI. */
+    iptablesLockWaitSeconds: z.coerce.number().int().min(1).max(60).default(5),
+    /** Re-verify (and repair) the rules this often (upstream: 60 s). */
+    iptablesUpdateIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+    metadataIp: ipv4.default("169.254.169.254"),
+    metadataPort: z.coerce.number().int().min(1).max(65535).default(80),
+    /**
+     * DNAT to 127.0.0.1 needs net.ipv4.conf.*.route_localnet=1 (kube-proxy sets `all`).
+     * check: warn when missing; set: write conf/all=1 (needs a writable /proc/sys) or exit; ignore.
+     */
+    routeLocalnet: z.enum(["check", "set", "ignore"]).default("check"),
+    /** SIGTERM: after the rules are removed, in-flight requests get this long to finish. */
+    shutdownDrainMs: z.coerce.number().int().min(0).max(120_000).default(10_000),
   })
   .superRefine((c, ctx) => {
     // As upstream: managed mode trusts bindings alone, so a binding must never reach a pod or
     // identity of another namespace.
     if (c.mode === "managed" && !c.forceNamespaced) {
       ctx.addIssue({ code: "custom", path: ["forceNamespaced"], message: "managed mode requires forceNamespaced=true" });
+    }
+    // The DNAT target is the token server's address: it must be one concrete IPv4 address.
+    if (c.iptables && (!IPV4.test(c.tokenAddress) || c.tokenAddress === "0.0.0.0")) {
+      ctx.addIssue({
+        code: "custom", path: ["tokenAddress"],
+        message: `iptables interception DNATs to the token server, so it needs a concrete IPv4 listen address (e.g. 127.0.0.1), got ${JSON.stringify(c.tokenAddress)}; or disable interception with --iptables=false`,
+      });
     }
   })
   .transform((c) => ({ ...c, imdsEndpoint: c.imdsEndpoint.replace(/\/+$/, "") }));
@@ -59,8 +87,20 @@ export type NmiConfigInput = z.input<typeof NmiConfigSchema>;
 
 export function parseNmiConfig(input: NmiConfigInput | Record<string, unknown>): NmiConfig {
   const result = NmiConfigSchema.safeParse(input);
-  if (!result.success) throw new NmiConfigError(`invalid NMI configuration: ${describeZodError(result.error)}`);
+  if (!result.success) throw new NmiConfigError(`invalid NMI configuration: ${describeIssues(result.error)}`);
   return result.data;
+}
+
+/** Every issue, each naming the field and where it comes from (flag / env), e.g. `tokenPort (--nmi-port, NMI_PORT): …`. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const key = i.path[0];
+      const source = SOURCES.find((s) => s.key === key);
+      const where = source ? ` (${[...source.flags.slice(0, 1).map((f) => `--${f}`), ...(source.env ? [source.env] : [])].join(", ")})` : "";
+      return `${i.path.length > 0 ? i.path.join(".") : "(root)"}${where}: ${i.message}`;
+    })
+    .join("; ");
 }
 
 type Key = keyof NmiConfigInput;
@@ -89,6 +129,14 @@ const SOURCES: Source[] = [
   { key: "informerBackoffMs", flags: ["informer-backoff-ms"], env: "NMI_INFORMER_BACKOFF_MS" },
   { key: "informerBackoffMaxMs", flags: ["informer-backoff-max-ms"], env: "NMI_INFORMER_BACKOFF_MAX_MS" },
   { key: "logLevel", flags: ["log-level"], env: "LOG_LEVEL" },
+  { key: "iptables", flags: ["iptables"], env: "NMI_IPTABLES", boolean: true },
+  { key: "iptablesCommand", flags: ["iptables-command"], env: "NMI_IPTABLES_COMMAND" },
+  { key: "iptablesLockWaitSeconds", flags: ["iptables-lock-wait-sec"], env: "NMI_IPTABLES_LOCK_WAIT_SEC" },
+  { key: "iptablesUpdateIntervalSeconds", flags: ["ipt-update-interval-sec"], env: "NMI_IPT_UPDATE_INTERVAL_SEC" },
+  { key: "metadataIp", flags: ["metadata-ip"], env: "NMI_METADATA_IP" },
+  { key: "metadataPort", flags: ["metadata-port"], env: "NMI_METADATA_PORT" },
+  { key: "routeLocalnet", flags: ["route-localnet"], env: "NMI_ROUTE_LOCALNET" },
+  { key: "shutdownDrainMs", flags: ["shutdown-drain-ms"], env: "NMI_SHUTDOWN_DRAIN_MS" },
 ];
 
 /** Flags win over env. Accepts `--flag=value`, `--flag value`, and bare `--flag` for booleans. */

@@ -27,7 +27,7 @@ const CODES: Record<IptablesErrorKind, string> = {
 const HINTS: Partial<Record<IptablesErrorKind, string>> = {
   "missing-binary":
     "the iptables binary was not found: install the 'iptables' package (Debian/Ubuntu: apt-get install iptables; " +
-    "it provides both iptables-nft and iptables-legacy) or set the binary path",
+    "it provides both iptables-nft and iptables-legacy) or point --iptables-command at it",
   "not-permitted":
     "iptables was refused: NMI needs CAP_NET_ADMIN (and CAP_NET_RAW) in the node's network namespace " +
     "(run as root with hostNetwork: true and securityContext.capabilities.add [NET_ADMIN, NET_RAW]) " +

@@ -1,6 +1,8 @@
 // SIGTERM handling for the rules (aad-pod-identity: remove the chain, sleep 10 s, exit).
 // Removing on shutdown keeps a node without NMI from black-holing pods' IMDS traffic into a
 // closed port; the price is that, until the next NMI starts, pods reach IMDS directly.
+// nmi/main.ts runs its own sequence (rules, then a drain of in-flight requests, then exit: see
+// nmi/interception.ts); this helper is for embedders that only need the rules removed.
 import type { IptablesManager, IptablesLogger } from "./manager.ts";
 
 export interface SignalSource {

@@ -42,7 +42,7 @@ export async function handleHostToken(scope: RequestScope): Promise<void> {
     clock: rt.clock,
     deadline: rt.clock.now() + rt.config.waitBudgetMs,
     pollIntervalMs: rt.config.pollIntervalMs,
-    signal: scope.signal,
+    caller: scope,
   });
   if (decision.kind !== "allow") {
     if (decision.kind === "refuse") scope.fail(new NmiError(decision.code, decision.reason, decision.description));
@@ -52,7 +52,7 @@ export async function handleHostToken(scope: RequestScope): Promise<void> {
   try {
     const identity = resolveOrRefuse(decision.identity);
     scope.bind({ identity: identity.name, clientId: identity.clientId });
-    const { token, outcome } = await tokenFor(rt, identity, resource, scope.signal);
+    const { token, outcome } = await tokenFor(rt, identity, resource, scope);
     const now = rt.clock.now();
     const body: Record<string, unknown> = { token: imdsJson(token, resource, now, selector), clientid: identity.clientId };
     if (identity.type !== 0 && identity.auxiliaryTenantIds.length > 0) {

@@ -17,6 +17,20 @@ export function sourceFor(rt: NmiRuntime, identity: ResolvedIdentity): TokenSour
   return identity.type === 0 ? rt.sources.msi : identity.type === 1 ? rt.sources.secret : rt.sources.certificate;
 }
 
+function cacheKey(identity: ResolvedIdentity, resource: string): string {
+  return `${identityCacheKey(identity)}#${normaliseResource(resource)}`;
+}
+
+/**
+ * The warm path without a promise: a fresh cached token, or undefined (then call tokenFor).
+ * Same rule as tokenFor: only after authorization, keyed by the authorized identity.
+ */
+export function cachedToken(rt: NmiRuntime, identity: ResolvedIdentity, resource: string): Token | undefined {
+  const token = rt.cache.peek(cacheKey(identity, resource));
+  if (token) rt.metrics.cacheHits.inc();
+  return token;
+}
+
 /**
  * Only called after authorization: the cache key is the authorized identity, so a token is
  * never handed to a pod that was not just allowed that identity.
@@ -25,15 +39,24 @@ export async function tokenFor(
   rt: NmiRuntime,
   identity: ResolvedIdentity,
   resource: string,
-  signal: AbortSignal,
+  /** The caller (its signal is read only if it has to wait for an upstream fetch). */
+  caller: { readonly signal: AbortSignal },
 ): Promise<{ token: Token; outcome: CacheOutcome }> {
   const normalised = normaliseResource(resource);
-  const key = `${identityCacheKey(identity)}#${normalised}`;
+  const key = cacheKey(identity, resource);
   const result = await rt.cache.get(
     key,
-    // Shared by every concurrent caller: bound to NMI's lifetime, not to the first caller's.
-    () => sourceFor(rt, identity).acquire(identity, normalised, { deadline: rt.clock.now() + rt.config.waitBudgetMs, signal: rt.stopSignal }),
-    signal,
+    // Shared by every concurrent caller: bound to NMI's lifetime, not to the first caller's,
+    // through a signal of its own (the upstream call adds listeners to it, not to a shared one).
+    async () => {
+      const life = rt.lifetime.scope();
+      try {
+        return await sourceFor(rt, identity).acquire(identity, normalised, { deadline: rt.clock.now() + rt.config.waitBudgetMs, signal: life.signal });
+      } finally {
+        life.release();
+      }
+    },
+    caller,
   );
   if (result.outcome === "hit" || result.outcome === "stale-fallback") rt.metrics.cacheHits.inc();
   else rt.metrics.cacheMisses.inc();

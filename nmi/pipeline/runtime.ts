@@ -9,6 +9,7 @@ import { redactClientId } from "../log.ts";
 import type { NmiMetrics } from "../metrics.ts";
 import type { NmiStore } from "../state/store.ts";
 import type { TokenCache } from "../tokens/cache.ts";
+import type { Lifetime, Scoped } from "./lifetime.ts";
 import type { ImdsClient } from "../tokens/imds-client.ts";
 import type { Clock, TokenSources } from "../tokens/types.ts";
 
@@ -21,8 +22,8 @@ export interface NmiRuntime {
   cache: TokenCache;
   sources: TokenSources;
   imds: ImdsClient;
-  /** Aborted by stop(): ends waits and shared upstream fetches. */
-  stopSignal: AbortSignal;
+  /** Stopped by stop(): ends waits and shared upstream fetches (one controller per holder). */
+  lifetime: Lifetime;
 }
 
 export type Outcome = "token" | "proxied" | "excepted" | "denied" | "transient" | "invalid" | "blocked" | "not-found" | "error";
@@ -32,7 +33,8 @@ let nextId = 0;
 export class RequestScope {
   readonly reqId: string;
   readonly started: number;
-  readonly signal: AbortSignal;
+  private life: Scoped | undefined;
+  private closed = false;
   private readonly fields: Record<string, string>;
   private logger: Logger | undefined;
   namespace = "";
@@ -47,18 +49,28 @@ export class RequestScope {
   ) {
     this.reqId = `${process.pid.toString(36)}-${(nextId++).toString(36)}`;
     this.started = performance.now();
-    const controller = new AbortController();
-    // Aborted when the client goes away before we answered (stop waiting on its behalf) or
-    // when NMI stops. (Not AbortSignal.any: it retains dependents of a long-lived signal.)
-    const onStop = (): void => controller.abort();
-    if (rt.stopSignal.aborted) controller.abort();
-    else rt.stopSignal.addEventListener("abort", onStop, { once: true });
-    res.on("close", () => {
-      rt.stopSignal.removeEventListener("abort", onStop);
-      if (!res.writableFinished) controller.abort();
-    });
-    this.signal = controller.signal;
+    res.once("close", () => this.onClose());
     this.fields = { reqId: this.reqId, remote: req.socket.remoteAddress ?? "", op: operation };
+  }
+
+  /**
+   * Aborted when the client goes away before we answered (stop waiting on its behalf) or when
+   * NMI stops: its own controller in NMI's lifetime, so no listener piles up on a shared
+   * signal. Created on first use: a cache hit never needs one.
+   */
+  get signal(): AbortSignal {
+    if (!this.life) {
+      this.life = this.rt.lifetime.scope();
+      if (this.closed) this.onClose();
+    }
+    return this.life.signal;
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    if (!this.life) return;
+    if (this.res.writableFinished) this.life.release();
+    else this.life.abort();
   }
 
   /** The request's child logger, built on first use (most requests log one line only). */

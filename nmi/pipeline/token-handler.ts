@@ -6,7 +6,7 @@ import { sendJson } from "../http/respond.ts";
 import { normaliseIp } from "../rules/pod-lookup.ts";
 import { checkMetadataHeader, parseTokenQuery } from "../rules/token-request.ts";
 import { decideForCaller } from "./decide.ts";
-import { imdsJson, resolveOrRefuse, tokenFor } from "./issue-token.ts";
+import { cachedToken, imdsJson, resolveOrRefuse, tokenFor } from "./issue-token.ts";
 import { proxyToImds } from "./proxy.ts";
 import { asNmiError, type RequestScope } from "./runtime.ts";
 import { waitWhileTransient } from "./wait.ts";
@@ -36,12 +36,14 @@ export async function handleToken(scope: RequestScope): Promise<void> {
   if (selector?.kind === "client_id") scope.bind({ clientId: selector.value });
 
   const ip = normaliseIp(req.socket.remoteAddress);
-  const decision = await waitWhileTransient(() => decideForCaller(ip, selector, rt.store, rt.config), {
+  // Settled at once (the common case): no wait loop, no promise, no closure.
+  const first = decideForCaller(ip, selector, rt.store, rt.config);
+  const decision = !first.transient ? first : await waitWhileTransient(() => decideForCaller(ip, selector, rt.store, rt.config), {
     store: rt.store,
     clock: rt.clock,
     deadline: rt.clock.now() + rt.config.waitBudgetMs,
     pollIntervalMs: rt.config.pollIntervalMs,
-    signal: scope.signal,
+    caller: scope,
   });
   if (decision.pod) scope.bind({ pod: decision.pod.metadata.name, namespace: decision.pod.metadata.namespace ?? "default" });
   if (decision.kind === "refuse") {
@@ -55,7 +57,8 @@ export async function handleToken(scope: RequestScope): Promise<void> {
   try {
     const identity = resolveOrRefuse(decision.identity);
     scope.bind({ identity: identity.name, clientId: identity.clientId });
-    const { token, outcome } = await tokenFor(rt, identity, resource, scope.signal);
+    const hit = cachedToken(rt, identity, resource);
+    const { token, outcome } = hit ? { token: hit, outcome: "hit" } : await tokenFor(rt, identity, resource, scope);
     sendJson(scope.res, 200, imdsJson(token, resource, rt.clock.now(), selector));
     scope.finish(200, "token", `${decision.reason}:cache-${outcome}`);
   } catch (err) {

@@ -10,21 +10,25 @@ export interface Waitable {
 
 export async function waitWhileTransient<T extends Waitable>(
   evaluate: () => T,
-  o: { store: NmiStateView; clock: Clock; deadline: number; pollIntervalMs: number; signal: AbortSignal },
+  // `caller.signal` is read only when the first evaluation is transient: settled requests (the
+  // warm path) never make the request's AbortSignal exist.
+  o: { store: NmiStateView; clock: Clock; deadline: number; pollIntervalMs: number; caller: { readonly signal: AbortSignal } },
 ): Promise<T> {
   for (;;) {
     const version = o.store.version;
     const decision = evaluate();
+    if (!decision.transient) return decision;
     const left = o.deadline - o.clock.now();
-    if (!decision.transient || left <= 0 || o.signal.aborted) return decision;
+    const signal = o.caller.signal;
+    if (left <= 0 || signal.aborted) return decision;
     const nap = new AbortController();
     const onAbort = (): void => nap.abort();
-    o.signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       await Promise.race([o.store.changed(version), o.clock.sleep(Math.min(o.pollIntervalMs, left), nap.signal)]);
     } finally {
       nap.abort();
-      o.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
     }
   }
 }

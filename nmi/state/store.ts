@@ -214,7 +214,10 @@ export class NmiStore implements NmiStateView {
     return o === undefined ? undefined : (o.metadata.resourceVersion ?? "");
   }
 
+  // One lookup object for the store's lifetime (it reads the live map): nothing allocated per request.
+  private readonly lookup: IdentityLookup = { identity: (namespace, name) => this.maps.identities.get(podKey(namespace, name)) };
+
   identityLookup(): IdentityLookup {
-    return { identity: (namespace, name) => this.maps.identities.get(podKey(namespace, name)) };
+    return this.lookup;
   }
 }

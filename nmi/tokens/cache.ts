@@ -30,11 +30,19 @@ export class TokenCache {
   /**
    * Returns a fresh-enough cached token, or runs `fetch` (once for all concurrent callers of
    * the same key). `fetch` must not depend on any one caller's lifetime: joiners share it.
-   * `signal` only stops *this* caller from waiting.
+   * `abort.signal` only stops *this* caller from waiting; it is read only on a miss, so a
+   * holder that creates its signal lazily (RequestScope) pays nothing on a hit.
    */
-  async get(key: string, fetch: () => Promise<Token>, signal?: AbortSignal): Promise<{ token: Token; outcome: CacheOutcome }> {
+  /** The cached token if it is fresh enough to serve (what get() calls a hit), synchronously. */
+  peek(key: string): Token | undefined {
+    const cached = this.entries.get(key);
+    return cached && this.secondsLeft(cached) > this.o.refreshMarginSeconds ? cached : undefined;
+  }
+
+  async get(key: string, fetch: () => Promise<Token>, abort?: { readonly signal: AbortSignal }): Promise<{ token: Token; outcome: CacheOutcome }> {
     const cached = this.entries.get(key);
     if (cached && this.secondsLeft(cached) > this.o.refreshMarginSeconds) return { token: cached, outcome: "hit" };
+    const signal = abort?.signal;
     const running = this.inflight.get(key);
     if (running) return { token: await abortable(running, signal), outcome: "shared" };
     const p = this.fetchAndStore(key, fetch, cached);

@@ -50,7 +50,7 @@ test("cache: a caller that gives up does not cancel the shared fetch", async () 
   const ac = new AbortController();
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const first = cache.get("k", async () => { await gate; return token(3600); }, ac.signal);
+  const first = cache.get("k", async () => { await gate; return token(3600); }, ac);
   const second = cache.get("k", async () => token(1), undefined);
   ac.abort();
   await assert.rejects(first, /aborted/);

@@ -46,3 +46,16 @@ test("invalid configuration is a NmiConfigError naming the field", () => {
   }
   assert.equal(nmiConfigFromArgs(["--node", "n", "--operation-mode", "managed", "--forceNamespaced"], {}).mode, "managed");
 });
+
+test("every problem is listed, each with its flag and env variable", () => {
+  assert.throws(
+    () => nmiConfigFromArgs(["--node=n", "--nmi-port=70000", "--iptables=maybe", "--ipt-update-interval-sec=0"], {}),
+    (e: unknown) => e instanceof NmiConfigError
+      && /tokenPort \(--nmi-port, NMI_PORT\): Too big/.test(e.message)
+      && /iptables \(--iptables, NMI_IPTABLES\): must be true, false, 1 or 0/.test(e.message)
+      && /iptablesUpdateIntervalSeconds \(--ipt-update-interval-sec, NMI_IPT_UPDATE_INTERVAL_SEC\)/.test(e.message),
+  );
+  const env = nmiConfigFromArgs([], { NODE_NAME: "n", NMI_IPTABLES: "0", NMI_ROUTE_LOCALNET: "set", NMI_SHUTDOWN_DRAIN_MS: "250", NMI_METADATA_PORT: "8080" });
+  assert.deepEqual([env.iptables, env.routeLocalnet, env.shutdownDrainMs, env.metadataPort], [false, "set", 250, 8080]);
+  assert.equal(nmiConfigFromArgs(["--node=n", "--iptables", "--iptables-command", "iptables-legacy"], {}).iptablesCommand, "iptables-legacy");
+});
