@@ -74,7 +74,12 @@ param additionalAppSettings object = {}
 
 // ---------- Service Bus and forwarder ----------
 
-@description('Queue settings (both queues).')
+@description('Deliveries of a mic-events message before the broker dead-letters it. Low on purpose: the MIC rejects a malformed event by failing it, so this bounds its retries on the way to the dead-letter queue (docs/adr/0002-dead-lettering-in-micEvents.md).')
+@minValue(1)
+@maxValue(2000)
+param eventsMaxDeliveryCount int = 5
+
+@description('Queue settings (both queues; maxDeliveryCount is mic-commands\', mic-events uses eventsMaxDeliveryCount).')
 param queueSettings queueSettingsType = {
   maxDeliveryCount: 10
   duplicateDetectionHistoryTimeWindow: 'PT10M'
@@ -82,14 +87,14 @@ param queueSettings queueSettingsType = {
   defaultMessageTimeToLive: 'P1D'
 }
 
-@description('How the forwarder authenticates to Service Bus: sas (SAS rules, connection string in a Kubernetes Secret) or entraId (forwarderPrincipalId gets data roles; SAS disabled).')
+@description('How the forwarder authenticates to Service Bus: sas (queue-level SAS rules, one connection string per queue in a Kubernetes Secret) or entraId (forwarderPrincipalId gets data roles; SAS disabled).')
 param forwarderAuth forwarderAuthType = 'sas'
 
-@description('With forwarderAuth=entraId: object ID of the forwarder\'s principal (e.g. a workload-identity user-assigned identity).')
+@description('With forwarderAuth=entraId: object ID of a forwarder principal you manage yourself. Leave empty to let the template create one (needs forwarderOidcIssuerUrl).')
 param forwarderPrincipalId string = ''
 
-@description('With forwarderAuth=sas: also create the namespace-level Send+Listen rule the forwarder needs while it takes a single connection string.')
-param forwarderNamespaceSasRule bool = true
+@description('With forwarderAuth=entraId and no forwarderPrincipalId: the AKS cluster\'s OIDC issuer URL; the template creates the forwarder\'s user-assigned identity, federated with the service account podid-system/podid-forwarder (AKS workload identity).')
+param forwarderOidcIssuerUrl string = ''
 
 // ---------- storage and monitoring ----------
 
@@ -150,8 +155,8 @@ module serviceBus 'modules/service-bus.bicep' = {
     namespaceName: 'sb-${baseName}-${suffix}'
     queueNames: queueNames
     queueSettings: queueSettings
+    eventsMaxDeliveryCount: eventsMaxDeliveryCount
     forwarderAuth: forwarderAuth
-    forwarderNamespaceRule: forwarderNamespaceSasRule
   }
 }
 
@@ -228,10 +233,24 @@ module identityResourceGroupRoles 'modules/resource-group-role.bicep' = [for (g,
   }
 }]
 
+var createForwarderIdentity = forwarderAuth == 'entraId' && empty(forwarderPrincipalId)
+
+module forwarderIdentity 'modules/forwarder-identity.bicep' = if (createForwarderIdentity) {
+  name: 'podid-forwarder-identity'
+  params: {
+    location: location
+    tags: allTags
+    name: 'id-${baseName}-forwarder-${suffix}'
+    oidcIssuerUrl: forwarderOidcIssuerUrl
+    serviceAccountNamespace: 'podid-system'
+    serviceAccountName: 'podid-forwarder'
+  }
+}
+
 module forwarderRoles 'modules/forwarder-roles.bicep' = if (forwarderAuth == 'entraId') {
   name: 'podid-forwarder-roles'
   params: {
-    principalId: forwarderPrincipalId
+    principalId: createForwarderIdentity ? forwarderIdentity.outputs.principalId : forwarderPrincipalId
     serviceBusNamespaceName: serviceBus.outputs.namespaceName
     eventsQueueName: serviceBus.outputs.eventsQueueName
     commandsQueueName: serviceBus.outputs.commandsQueueName
@@ -258,7 +277,10 @@ output queues object = {
 @description('Forwarder authentication mode.')
 output forwarderAuth string = forwarderAuth
 
-@description('Names of the forwarder\'s SAS rules (empty with Entra ID auth).')
+@description('With forwarderAuth=entraId and a template-created identity: its client ID, for the annotation azure.workload.identity/client-id on the forwarder\'s service account ("" otherwise).')
+output forwarderClientId string = createForwarderIdentity ? forwarderIdentity.outputs.clientId : ''
+
+@description('Names of the forwarder\'s queue-level SAS rules: eventsSend (Send on the events queue) and commandsListen (Listen on the commands queue); empty with Entra ID auth. Their connection strings (PODID_SERVICEBUS_EVENTS_CONNECTION_STRING / PODID_SERVICEBUS_COMMANDS_CONNECTION_STRING) are read with az servicebus queue authorization-rule keys list.')
 output forwarderSasRules object = serviceBus.outputs.forwarderSasRules
 
 @description('Function app (MIC) name, for func azure functionapp publish and az functionapp commands.')

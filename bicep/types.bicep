@@ -31,7 +31,7 @@ type flexScaleType = {
 @export()
 @description('Settings applied to both podid queues (mic-events and mic-commands).')
 type queueSettingsType = {
-  @description('Deliveries before a message is dead-lettered.')
+  @description('Deliveries before a message is dead-lettered (mic-commands; mic-events has its own eventsMaxDeliveryCount).')
   @minValue(1)
   @maxValue(2000)
   maxDeliveryCount: int

@@ -18,7 +18,10 @@ import type { ForwarderMetrics } from "./metrics.ts";
 export interface ActiveWorkOptions {
   config: ForwarderConfig;
   kubeConfig: KubeConfig;
+  /** Sends mic-events. */
   serviceBusClient: ServiceBusClient;
+  /** Receives mic-commands (may be the same client). */
+  commandsServiceBusClient: ServiceBusClient;
   assignedIdentities: AssignedIdentityStore;
   logger: Logger;
   metrics: ForwarderMetrics;
@@ -83,13 +86,14 @@ export class ActiveWork {
       },
     });
     this.receiver = new CommandReceiver({
-      client: o.serviceBusClient,
+      client: o.commandsServiceBusClient,
       queue: c.commandsQueue,
       cluster: c.cluster,
       handle: (body) => handleCommand(body, { cluster: c.cluster, store: o.assignedIdentities, maxAttempts: c.commandMaxAttempts }),
       receiveWaitMs: c.receiveWaitMs,
       retry: { initialMs: c.receiverRetryInitialMs, maxMs: c.receiverRetryMaxMs },
       logger: log,
+      onReceiverError: () => o.metrics.receiverErrors.inc(),
       onSettled: (d) => o.metrics.commands.inc({
         op: d.op,
         result: d.action === "complete" ? "completed" : d.action === "deadLetter" ? "dead_lettered" : "abandoned",

@@ -34,6 +34,8 @@ export interface CommandReceiverOptions<M extends ReceivedCommand> {
   retry: BackoffOptions;
   logger: Logger;
   onSettled?: (disposition: Disposition) => void;
+  /** Each failed attempt to accept / read the session (it is retried with backoff). */
+  onReceiverError?: (error: unknown) => void;
 }
 
 /** Session locks are renewed by the SDK for this long; a lock lost after it reconnects. */
@@ -98,6 +100,7 @@ export class CommandReceiver<M extends ReceivedCommand> {
       } catch (error) {
         if (this.stopped) break;
         const delay = this.backoff.next();
+        this.o.onReceiverError?.(error);
         this.o.logger.warn({ err: error, retryInMs: delay }, "command receiver failed; accepting the session again");
         await sleep(delay, this.abort.signal);
       } finally {

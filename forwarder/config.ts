@@ -3,6 +3,9 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { ClusterNameSchema, COMMANDS_QUEUE, EVENTS_QUEUE, MAX_BODY_BYTES } from "../core/index.ts";
+import { serviceBusSettingErrors, type ServiceBusSettings } from "./service-bus-endpoints.ts";
+
+const SERVICE_BUS_KEYS = ["serviceBusConnectionString", "serviceBusEventsConnectionString", "serviceBusCommandsConnectionString", "serviceBusNamespace"] as const;
 
 /** "200ms", "30s", "5m", "1h" or a bare number of milliseconds. */
 export function parseDuration(value: string): number | undefined {
@@ -27,8 +30,12 @@ const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "expecte
 export const ForwarderConfigSchema = z
   .object({
     cluster: ClusterNameSchema,
-    /** Shared-access connection string; alternative to `serviceBusNamespace` (Entra ID auth). */
+    /** Shared-access connection string for both queues (a namespace-level rule with Send + Listen). */
     serviceBusConnectionString: z.string().min(1).optional(),
+    /** Connection string for mic-events only (a queue-level Send rule); overrides the shared one. */
+    serviceBusEventsConnectionString: z.string().min(1).optional(),
+    /** Connection string for mic-commands only (a queue-level Listen rule); overrides the shared one. */
+    serviceBusCommandsConnectionString: z.string().min(1).optional(),
     /** Fully qualified namespace, e.g. `podid.servicebus.windows.net`, used with DefaultAzureCredential. */
     serviceBusNamespace: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "expected a host name like podid.servicebus.windows.net").optional(),
     eventsQueue: z.string().min(1).default(EVENTS_QUEUE),
@@ -80,6 +87,8 @@ export type ForwarderConfigInput = z.input<typeof ForwarderConfigSchema>;
 export const CONFIG_SOURCES: Record<keyof ForwarderConfig, { env: string; flag: string }> = {
   cluster: { env: "PODID_CLUSTER_NAME", flag: "cluster-name" },
   serviceBusConnectionString: { env: "PODID_SERVICEBUS_CONNECTION_STRING", flag: "servicebus-connection-string" },
+  serviceBusEventsConnectionString: { env: "PODID_SERVICEBUS_EVENTS_CONNECTION_STRING", flag: "servicebus-events-connection-string" },
+  serviceBusCommandsConnectionString: { env: "PODID_SERVICEBUS_COMMANDS_CONNECTION_STRING", flag: "servicebus-commands-connection-string" },
   serviceBusNamespace: { env: "PODID_SERVICEBUS_NAMESPACE", flag: "servicebus-namespace" },
   eventsQueue: { env: "PODID_EVENTS_QUEUE", flag: "events-queue" },
   commandsQueue: { env: "PODID_COMMANDS_QUEUE", flag: "commands-queue" },
@@ -117,7 +126,7 @@ export interface ConfigSources {
   hostname?: string;
 }
 
-/** Reads env + flags; the Service Bus endpoint (connection string xor namespace) is required here. */
+/** Reads env + flags; a Service Bus endpoint for each queue is required here (serviceBusSettingErrors). */
 export function loadForwarderConfig(sources: ConfigSources): ConfigResult {
   const errors: string[] = [];
   const raw: Record<string, string> = {};
@@ -139,12 +148,6 @@ export function loadForwarderConfig(sources: ConfigSources): ConfigResult {
     }
     raw[key] = m[2] ?? "";
   }
-  if (raw.serviceBusConnectionString === undefined && raw.serviceBusNamespace === undefined) {
-    errors.push(`set ${CONFIG_SOURCES.serviceBusConnectionString.env} or ${CONFIG_SOURCES.serviceBusNamespace.env} (Entra ID auth)`);
-  }
-  if (raw.serviceBusConnectionString !== undefined && raw.serviceBusNamespace !== undefined) {
-    errors.push(`set only one of ${CONFIG_SOURCES.serviceBusConnectionString.env} and ${CONFIG_SOURCES.serviceBusNamespace.env}`);
-  }
   const parsed = ForwarderConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -155,6 +158,13 @@ export function loadForwarderConfig(sources: ConfigSources): ConfigResult {
       errors.push(missing ? `${where}: required` : `${where}: ${issue.message}`);
     }
   }
+  // Checked even when other settings are invalid, so one run lists every problem.
+  const sb: ServiceBusSettings = parsed.success ? parsed.data : {
+    eventsQueue: raw.eventsQueue ?? EVENTS_QUEUE,
+    commandsQueue: raw.commandsQueue ?? COMMANDS_QUEUE,
+    ...Object.fromEntries(SERVICE_BUS_KEYS.flatMap((k) => (raw[k] === undefined ? [] : [[k, raw[k]]]))),
+  };
+  errors.push(...serviceBusSettingErrors(sb, (key) => CONFIG_SOURCES[key].env));
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, config: parsed.data };
 }

@@ -20,8 +20,14 @@ export interface ForwarderDeps {
   logger: Logger;
   registry: Registry;
   kubeConfig: KubeConfig;
-  /** From a connection string, or `fullyQualifiedNamespace` + DefaultAzureCredential. Not closed by stop(). */
+  /**
+   * Sends mic-events, and receives mic-commands unless `commandsServiceBusClient` is given (from a
+   * connection string, or `fullyQualifiedNamespace` + DefaultAzureCredential: createServiceBusClients).
+   * Not closed by stop().
+   */
   serviceBusClient: ServiceBusClient;
+  /** Receives mic-commands when it needs other credentials (a queue-level Listen rule). Not closed by stop(). */
+  commandsServiceBusClient?: ServiceBusClient;
   clock?: Clock;
   /** Overrides for embedding/tests; default to the Kubernetes API through `kubeConfig`. */
   leaseStore?: LeaseStore;
@@ -62,7 +68,8 @@ export function buildForwarder(deps: ForwarderDeps): Forwarder {
     onStartedLeading: async () => {
       metrics.leader.set(1);
       active = new ActiveWork({
-        config, kubeConfig: deps.kubeConfig, serviceBusClient: deps.serviceBusClient, assignedIdentities, logger, metrics,
+        config, kubeConfig: deps.kubeConfig, assignedIdentities, logger, metrics,
+        serviceBusClient: deps.serviceBusClient, commandsServiceBusClient: deps.commandsServiceBusClient ?? deps.serviceBusClient,
         ...(deps.watchTargets ? { watchTargets: deps.watchTargets } : {}),
       });
       await active.start();

@@ -4,6 +4,10 @@ export {
   CONFIG_SOURCES, ForwarderConfigSchema, forwarderConfig, loadForwarderConfig, parseDuration,
   type ConfigResult, type ConfigSources, type ForwarderConfig, type ForwarderConfigInput,
 } from "./config.ts";
+export {
+  createServiceBusClients, parseConnectionString, serviceBusEndpoints, serviceBusSettingErrors,
+  type ServiceBusClients, type ServiceBusClientsOptions, type ServiceBusEndpoint, type ServiceBusEndpoints,
+} from "./service-bus-endpoints.ts";
 export { CoalescingEventQueue, type PushResult, type QueuedEvent } from "./event-queue.ts";
 export { objectKey, toObjectEvent, toSnapshotItem, type InformerChange, type MappedEvent } from "./event-mapper.ts";
 export { EventPump, type BatchSender, type EventPumpOptions, type OutgoingBatch } from "./event-pump.ts";

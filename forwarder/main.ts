@@ -1,12 +1,11 @@
-// Container entry point: env/flags → config → ServiceBusClient → buildForwarder → start.
+// Container entry point: env/flags → config → Service Bus clients → buildForwarder → start.
 // SIGTERM/SIGINT stop the work and release the lease. Bad configuration exits with code 2.
-import { DefaultAzureCredential } from "@azure/identity";
-import { ServiceBusClient } from "@azure/service-bus";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { loadForwarderConfig } from "./config.ts";
 import { buildForwarder } from "./forwarder.ts";
+import { createServiceBusClients } from "./service-bus-endpoints.ts";
 
 const loaded = loadForwarderConfig({ env: process.env, argv: process.argv.slice(2) });
 if (!loaded.ok) {
@@ -22,11 +21,11 @@ collectDefaultMetrics({ register: registry });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault(); // in-cluster service account, or KUBECONFIG outside
 
-const serviceBusClient = config.serviceBusConnectionString !== undefined
-  ? new ServiceBusClient(config.serviceBusConnectionString)
-  : new ServiceBusClient(config.serviceBusNamespace ?? "", new DefaultAzureCredential());
+const serviceBus = createServiceBusClients(config);
 
-const forwarder = buildForwarder({ config, logger, registry, kubeConfig, serviceBusClient });
+const forwarder = buildForwarder({
+  config, logger, registry, kubeConfig, serviceBusClient: serviceBus.events, commandsServiceBusClient: serviceBus.commands,
+});
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {
@@ -35,7 +34,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, "shutting down");
   try {
     await forwarder.stop();
-    await serviceBusClient.close();
+    await serviceBus.close();
     process.exit(0);
   } catch (e) {
     logger.error({ err: e }, "shutdown failed");

@@ -10,6 +10,7 @@ export interface ForwarderMetrics {
   commands: Counter<"op" | "result">;
   leader: Gauge;
   watchRestarts: Counter<"kind">;
+  receiverErrors: Counter;
 }
 
 export function createForwarderMetrics(registry: Registry): ForwarderMetrics {
@@ -22,6 +23,7 @@ export function createForwarderMetrics(registry: Registry): ForwarderMetrics {
     snapshots: new Counter({ name: "podid_forwarder_snapshots_total", help: "Complete snapshots sent", registers }),
     commands: new Counter({ name: "podid_forwarder_commands_total", help: "mic-commands handled, by op (apply|delete|invalid) and result (completed|dead_lettered|abandoned)", labelNames: ["op", "result"], registers }),
     leader: new Gauge({ name: "podid_forwarder_leader", help: "1 while this replica holds the lease and does the work", registers }),
+    receiverErrors: new Counter({ name: "podid_forwarder_command_receiver_errors_total", help: "Failed attempts to hold or read the mic-commands session (retried; e.g. refused credentials, session still held by the old leader)", registers }),
     watchRestarts: new Counter({ name: "podid_forwarder_watch_restarts_total", help: "Informer restarts after a watch or list error, by kind", labelNames: ["kind"], registers }),
   };
 }

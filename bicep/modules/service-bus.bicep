@@ -25,17 +25,18 @@ param queueNames {
 @description('Settings of both queues.')
 param queueSettings queueSettingsType
 
-@description('sas: create SAS rules for the forwarder; entraId: no SAS at all (local auth disabled on the namespace).')
-param forwarderAuth forwarderAuthType
+@description('MaxDeliveryCount of the events queue (the commands queue uses queueSettings.maxDeliveryCount).')
+@minValue(1)
+@maxValue(2000)
+param eventsMaxDeliveryCount int
 
-@description('With sas: also create a namespace-level rule (Send + Listen) for forwarders that take one connection string for both queues.')
-param forwarderNamespaceRule bool
+@description('sas: create queue-level SAS rules for the forwarder; entraId: no SAS at all (local auth disabled on the namespace).')
+param forwarderAuth forwarderAuthType
 
 var sas = forwarderAuth == 'sas'
 var ruleNames = {
   eventsSend: 'podid-forwarder-send'
   commandsListen: 'podid-forwarder-listen'
-  namespace: 'podid-forwarder'
 }
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
@@ -66,10 +67,14 @@ var queueProperties = {
   enableBatchedOperations: true
 }
 
+// The MIC dead-letters a malformed event by failing it until MaxDeliveryCount (ADR 0002): a
+// lower count bounds those retries.
 resource eventsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: queueNames.events
-  properties: queueProperties
+  properties: union(queueProperties, {
+    maxDeliveryCount: eventsMaxDeliveryCount
+  })
 }
 
 resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
@@ -78,7 +83,10 @@ resource commandsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   properties: queueProperties
 }
 
-// Least privilege per queue: the forwarder may only send events and only receive commands.
+// Least privilege per queue: the forwarder may only send events and only receive commands. A
+// connection string carries one key, so the forwarder takes one per queue
+// (PODID_SERVICEBUS_EVENTS_CONNECTION_STRING / PODID_SERVICEBUS_COMMANDS_CONNECTION_STRING); no
+// namespace-level rule is created for it.
 resource eventsSendRule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2024-01-01' = if (sas) {
   parent: eventsQueue
   name: ruleNames.eventsSend
@@ -94,19 +102,6 @@ resource commandsListenRule 'Microsoft.ServiceBus/namespaces/queues/authorizatio
   name: ruleNames.commandsListen
   properties: {
     rights: [
-      'Listen'
-    ]
-  }
-}
-
-// A queue-level key only opens its own queue, and a connection string can carry one key; a
-// forwarder configured with a single connection string therefore needs this broader rule.
-resource forwarderNamespaceSasRule 'Microsoft.ServiceBus/namespaces/AuthorizationRules@2024-01-01' = if (sas && forwarderNamespaceRule) {
-  parent: namespace
-  name: ruleNames.namespace
-  properties: {
-    rights: [
-      'Send'
       'Listen'
     ]
   }
@@ -131,10 +126,7 @@ output forwarderSasRules {
   eventsSend: string
   @description('Queue-level Listen rule on the commands queue ("" without SAS).')
   commandsListen: string
-  @description('Namespace-level Send+Listen rule ("" when not created).')
-  namespace: string
 } = {
   eventsSend: sas ? ruleNames.eventsSend : ''
   commandsListen: sas ? ruleNames.commandsListen : ''
-  namespace: sas && forwarderNamespaceRule ? ruleNames.namespace : ''
 }

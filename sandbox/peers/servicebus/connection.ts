@@ -2,17 +2,19 @@
 // messages, flows and dispositions, and cleans up when the connection goes away.
 import type { Connection, Delivery, EventContext, Receiver, Sender } from "rhea";
 import { asRecord, asString, localAttach, msToTicksLong, sendMessage } from "./amqp-util.ts";
-import { type CbsPolicy, handlePutToken, isAuthorized } from "./cbs.ts";
+import { authorize, type CbsPolicy, type Grants, handlePutToken } from "./cbs.ts";
 import { type AmqpMessage, decodeTransfer, encodeMessage } from "./codec.ts";
-import { handleManagement } from "./management.ts";
+import { handleManagement, managementFailure, managementRight } from "./management.ts";
 import { OutboundLink } from "./outbound-link.ts";
 import type { Queue } from "./queue.ts";
-import { type AmqpFailure, Cond, fail, isFailure, type PeerLogger } from "./types.ts";
+import { type AmqpFailure, Cond, fail, isFailure, type PeerLogger, type SasRight } from "./types.ts";
 
 export interface PeerContext {
   /** Queue or dead-letter sub-queue for an entity address; undefined when unknown. */
   resolve(address: string): Queue | undefined;
   policy: CbsPolicy;
+  /** host:port the clients connect to (for the broker-like refusal text). */
+  host(): string;
   logger: PeerLogger | undefined;
 }
 
@@ -23,20 +25,21 @@ const MANAGEMENT_SUFFIX = "/$management";
 
 /** Wires rhea events of `conn`; returns the cleanup to run when its socket closes. */
 export function wireConnection(conn: Connection, ctx: PeerContext): () => void {
-  const granted = new Set<string>();
+  const granted: Grants = new Map();
   const receiverRoutes = new WeakMap<Receiver, Route>();
   const outbound = new Map<Sender, OutboundLink>();
   const replyLinks = new Map<string, Sender>();
 
-  function route(address: string): Route | AmqpFailure {
+  /** `need`: the claim the link needs (Send for the client's senders, Listen for its receivers). */
+  function route(address: string, need: SasRight): Route | AmqpFailure {
     if (address === "$cbs") return { kind: "cbs" };
     const isMgmt = address.toLowerCase().endsWith(MANAGEMENT_SUFFIX);
     const entity = isMgmt ? address.slice(0, -MANAGEMENT_SUFFIX.length) : address;
     const queue = ctx.resolve(entity);
     if (!queue) return fail(Cond.notFound, `The messaging entity '${entity}' could not be found.`);
-    if (!isAuthorized(address, ctx.policy, granted)) {
-      return fail(Cond.unauthorized, `Unauthorized access to '${address}': put a token on $cbs first.`);
-    }
+    // A $management link only needs a token; each operation then checks its own claim.
+    const refused = authorize(address, isMgmt ? "any" : need, ctx.policy, granted, ctx.host());
+    if (refused) return refused;
     return isMgmt ? { kind: "management", queue } : { kind: "entity", queue, address: entity };
   }
 
@@ -44,7 +47,7 @@ export function wireConnection(conn: Connection, ctx: PeerContext): () => void {
     const receiver = c.receiver;
     if (!receiver) return;
     const address = asString(receiver.target?.address) ?? "";
-    const r = route(address);
+    const r = route(address, "Send");
     receiver.set_target({ address });
     if (isFailure(r)) { receiver.close(r); return; }
     receiverRoutes.set(receiver, r);
@@ -61,7 +64,7 @@ export function wireConnection(conn: Connection, ctx: PeerContext): () => void {
     attach.rcv_settle_mode = sender.rcv_settle_mode;
     sender.set_target({ address: asString(sender.target?.address) ?? "" });
     sender.set_source({ address });
-    const r = route(address);
+    const r = route(address, "Listen");
     if (isFailure(r)) { sender.close(r); return; }
     if (r.kind !== "entity") { replyLinks.set(sender.name, sender); return; }
     const wantsSession = SESSION_FILTER in filter;
@@ -103,7 +106,9 @@ export function wireConnection(conn: Connection, ctx: PeerContext): () => void {
       reply(first, { application_properties: { "status-code": res.status, "status-description": res.description } });
       delivery.accept();
     } else if (r.kind === "management") {
-      reply(first, handleManagement(first, r.queue));
+      const address = asString(receiver?.target?.address) ?? "";
+      const refused = authorize(address, managementRight(first), ctx.policy, granted, ctx.host());
+      reply(first, refused ? managementFailure(refused) : handleManagement(first, r.queue));
       delivery.accept();
     } else {
       const err = store(r.queue, msgs, c.message, delivery);

@@ -5,7 +5,7 @@ import { asArray, asRecord, asString, longToNumber, uuidToString, wrapUuid } fro
 import { type AmqpMessage, decodeMessage, encodeMessage } from "./codec.ts";
 import type { Disposition, Queue, ReceiveMode } from "./queue.ts";
 import { toWire } from "./stored-message.ts";
-import { type AmqpFailure, Cond, fail, isFailure } from "./types.ts";
+import { type AmqpFailure, Cond, fail, isFailure, type SasRight } from "./types.ts";
 
 type Body = Record<string, unknown>;
 type OpResult = { status?: number; body?: unknown } | AmqpFailure;
@@ -116,22 +116,35 @@ const ops: Record<string, Op> = {
   },
 };
 
+/** The claim each operation needs on the broker: scheduling sends, everything else listens. */
+const OPERATION_RIGHT: Record<string, SasRight> = {
+  "com.microsoft:schedule-message": "Send",
+  "com.microsoft:cancel-scheduled-message": "Send",
+};
+
+export function managementRight(req: AmqpMessage): SasRight {
+  return OPERATION_RIGHT[asString(asRecord(req.application_properties).operation) ?? ""] ?? "Listen";
+}
+
+/** The reply to a request refused before it ran (e.g. a missing claim). */
+export function managementFailure(failure: AmqpFailure): AmqpMessage {
+  return {
+    application_properties: {
+      statusCode: STATUS_BY_CONDITION[failure.condition] ?? 500,
+      statusDescription: failure.description,
+      errorCondition: failure.condition,
+    },
+    body: null,
+  };
+}
+
 /** Runs one management request against `queue` and builds the reply (minus addressing). */
 export function handleManagement(req: AmqpMessage, queue: Queue): AmqpMessage {
   const operation = asString(asRecord(req.application_properties).operation) ?? "";
   const op = ops[operation];
   const result: OpResult = op ? op(queue, asRecord(req.body))
     : fail(Cond.notImplemented, `The operation '${operation}' is not implemented by this Service Bus peer.`);
-  if (isFailure(result)) {
-    return {
-      application_properties: {
-        statusCode: STATUS_BY_CONDITION[result.condition] ?? 500,
-        statusDescription: result.description,
-        errorCondition: result.condition,
-      },
-      body: null,
-    };
-  }
+  if (isFailure(result)) return managementFailure(result);
   const status = result.status ?? 200;
   return {
     application_properties: { statusCode: status, statusDescription: status === 204 ? "No Content" : "OK" },

@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import rhea from "rhea";
 import type { ConnectionOptions } from "rhea";
 import { markDisconnected } from "./amqp-util.ts";
+import { buildRules } from "./cbs.ts";
 import { wireConnection, type PeerContext } from "./connection.ts";
 import { DLQ_SUFFIX, Queue } from "./queue.ts";
 import { deadLetterView, messageView } from "./stored-message.ts";
@@ -12,7 +13,7 @@ import {
   type QueueDepth, resolveQueueOptions, type ServiceBusPeer, type StartServiceBusPeerOptions,
 } from "./types.ts";
 
-/** Key used in connection strings when no sasKeys are configured (any key is accepted then). */
+/** Key used in connection strings when no rules are configured (any key is accepted then). */
 const DEFAULT_KEY_NAME = "RootManageSharedAccessKey";
 
 export async function startServiceBusPeer(opts: StartServiceBusPeerOptions): Promise<ServiceBusPeer> {
@@ -39,7 +40,11 @@ export async function startServiceBusPeer(opts: StartServiceBusPeerOptions): Pro
   // SASL ANONYMOUS (connection strings) and no SASL at all (token credentials).
   const container = rhea.create_container({ id: "podid-servicebus-peer" });
   container.on("error", (err: unknown) => logger?.debug({ err }, "servicebus peer container error"));
-  const ctx: PeerContext = { resolve, policy: { sasKeys: opts.sasKeys, acceptJwt: opts.acceptJwt }, logger };
+  const rules = buildRules(opts.sasKeys, opts.sasRules);
+  for (const r of rules?.values() ?? []) {
+    if (r.queue !== undefined && !resolve(r.queue)) throw new Error(`servicebus peer: rule '${r.name}' names unknown queue '${r.queue}'`);
+  }
+  const ctx: PeerContext = { resolve, policy: { rules, acceptJwt: opts.acceptJwt }, host: () => `${host}:${port}`, logger };
   const connectionOptions = {
     container_id: "podid-servicebus-peer",
     // Defer (modified, undeliverable_here) must stay distinguishable from abandon.
@@ -91,15 +96,17 @@ export async function startServiceBusPeer(opts: StartServiceBusPeerOptions): Pro
   }
 
   await listen();
-  const firstKey = Object.entries(opts.sasKeys ?? {})[0];
+  const firstRule = rules?.values().next().value;
 
   const peer: ServiceBusPeer = {
     get port() { return port; },
     host,
     connectionString(keyName?: string, key?: string): string {
-      const name = keyName ?? firstKey?.[0] ?? DEFAULT_KEY_NAME;
-      const value = key ?? opts.sasKeys?.[name] ?? firstKey?.[1] ?? "peer-key";
-      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=${name};SharedAccessKey=${value};UseDevelopmentEmulator=true`;
+      const rule = keyName === undefined ? firstRule : rules?.get(keyName.toLowerCase());
+      const name = keyName ?? rule?.name ?? DEFAULT_KEY_NAME;
+      const value = key ?? rule?.key ?? "peer-key";
+      const entity = rule?.queue === undefined ? "" : `;EntityPath=${rule.queue}`;
+      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=${name};SharedAccessKey=${value};UseDevelopmentEmulator=true${entity}`;
     },
     queueDepth(name: string): QueueDepth {
       const q = queueNamed(name);

@@ -39,14 +39,39 @@ export interface PeerLogger {
   debug(obj: object, msg: string): void;
 }
 
+/** Claims a shared access rule (or an Entra ID role) grants; Manage implies Send and Listen. */
+export type SasRight = "Send" | "Listen" | "Manage";
+
+/**
+ * A shared access authorization rule, like the broker's: on the namespace (`queue` unset) or on
+ * one queue (`queue` set: its key signs tokens for that queue only, and its connection string
+ * carries `EntityPath`).
+ */
+export interface SasRule {
+  name: string;
+  /** The rule's key (any string; the broker uses base64 text). */
+  key: string;
+  rights: SasRight[];
+  queue?: string;
+}
+
 export interface StartServiceBusPeerOptions {
   port?: number;
   host?: string;
   queues: QueueOptions[];
-  /** keyName → key. When set, put-token SAS signatures are checked and links need a token. */
+  /** keyName → key: namespace rules with every right (Manage). Shorthand for `sasRules`. */
   sasKeys?: Record<string, string>;
-  /** Accept `jwt` put-tokens (TokenCredential clients) when sasKeys is set; a function checks each. */
-  acceptJwt?: boolean | ((token: string, audience: string) => boolean);
+  /**
+   * Namespace- or queue-level rules with their rights. When sasKeys or sasRules is set, put-token
+   * signatures are checked, links need a token, and each link / management operation needs the
+   * right claim (Send to send or schedule, Listen to receive, settle or renew).
+   */
+  sasRules?: SasRule[];
+  /**
+   * Accept `jwt` put-tokens (TokenCredential clients) when auth is on; a function checks each and
+   * may return the rights it grants (like an Entra role assignment; `true` = Manage).
+   */
+  acceptJwt?: boolean | ((token: string, audience: string) => boolean | SasRight[]);
   logger?: PeerLogger;
 }
 
@@ -87,7 +112,8 @@ export interface ServiceBusPeer {
   readonly host: string;
   /**
    * `Endpoint=sb://host:port;SharedAccessKeyName=…;SharedAccessKey=…;UseDevelopmentEmulator=true`,
-   * with the configured key for keyName (first key by default); `key` overrides it (wrong-key tests).
+   * with the configured key for keyName (first rule by default); `key` overrides it (wrong-key
+   * tests). A queue-level rule's string ends with `;EntityPath=<queue>`, as the portal's does.
    */
   connectionString(keyName?: string, key?: string): string;
   queueDepth(name: string): QueueDepth;

@@ -65,15 +65,34 @@ test("the forwarder's env names are ones forwarder/config.ts reads, and the Secr
   assert.ok(!all.some((o) => o.kind === "Secret"), "no Secret is rendered: re-applying must not overwrite the real one");
 });
 
+/** The template's values with the <placeholder> brackets removed: what a user pastes in. */
+function filledTemplate(): Record<string, string> {
+  return Object.fromEntries(Object.entries(secretTemplate().stringData).map(([k, v]) => [k, v.replace(/^<|>$/g, "")]));
+}
+
+test("the Secret template gives the forwarder one queue-level connection string per queue, named like the Bicep rules", () => {
+  const filled = filledTemplate();
+  const events = filled.PODID_SERVICEBUS_EVENTS_CONNECTION_STRING ?? "";
+  const commands = filled.PODID_SERVICEBUS_COMMANDS_CONNECTION_STRING ?? "";
+  assert.match(events, /SharedAccessKeyName=podid-forwarder-send;.*EntityPath=mic-events$/);
+  assert.match(commands, /SharedAccessKeyName=podid-forwarder-listen;.*EntityPath=mic-commands$/);
+  const bicep = readFileSync(join(REPO, "bicep", "modules", "service-bus.bicep"), "utf8");
+  assert.match(bicep, /eventsSend: 'podid-forwarder-send'/);
+  assert.match(bicep, /commandsListen: 'podid-forwarder-listen'/);
+  const loaded = loadForwarderConfig({ env: { ...filled, POD_NAME: "p" } });
+  assert.ok(loaded.ok, loaded.ok ? "" : loaded.errors.join("; "));
+});
+
 test("with the Secret filled in, the rendered spec parses with forwarder/config.ts; probes and ports match it", () => {
   const { c } = forwarder();
-  const env = {
+  const env: Record<string, string> = {
     ...literalEnv(c, { "metadata.name": "podid-forwarder-abc", "metadata.namespace": "podid-system" }),
+    ...filledTemplate(),
     PODID_CLUSTER_NAME: "prod-aks",
-    PODID_SERVICEBUS_CONNECTION_STRING: "Endpoint=sb://podid.servicebus.windows.net/;SharedAccessKeyName=podid-forwarder;SharedAccessKey=x",
   };
   const loaded = loadForwarderConfig({ env, argv: c.args ?? [] });
   assert.ok(loaded.ok, loaded.ok ? "" : loaded.errors.join("; "));
+  assert.equal(loaded.config.serviceBusEventsConnectionString, env.PODID_SERVICEBUS_EVENTS_CONNECTION_STRING);
   const cfg = loaded.config;
   assert.equal(cfg.leaseNamespace, "podid-system");
   assert.equal(cfg.leaseIdentity, "podid-forwarder-abc");

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { writeKubeconfig } from "../../../sandbox/peers/kube/index.ts";
-import { LEASE_NS, startHarness } from "../../helpers/forwarder-harness.ts";
+import { waitFor } from "../../helpers/forwarder-fakes.ts";
+import { applyCommand, BICEP_SAS_RULES, LEASE_NS, startHarness } from "../../helpers/forwarder-harness.ts";
 
 function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "forwarder/main.ts"], {
@@ -28,8 +29,8 @@ test("bad configuration exits with code 2 and names the variable", async () => {
   assert.match(p.err(), /PODID_LEASE_DURATION/);
 });
 
-test("starts from the environment, leads, and releases the lease on SIGTERM", async (t) => {
-  const h = await startHarness();
+test("starts from the environment (queue-level SAS strings as bicep/ creates them), leads, applies commands, and releases the lease on SIGTERM", async (t) => {
+  const h = await startHarness({ sasRules: BICEP_SAS_RULES });
   const dir = mkdtempSync(join(tmpdir(), "podid-fwd-main-"));
   t.after(async () => {
     await h.close();
@@ -40,7 +41,8 @@ test("starts from the environment, leads, and releases the lease on SIGTERM", as
   const p = run({
     KUBECONFIG: kubeconfig,
     PODID_CLUSTER_NAME: "c1",
-    PODID_SERVICEBUS_CONNECTION_STRING: h.bus.connectionString(),
+    PODID_SERVICEBUS_EVENTS_CONNECTION_STRING: h.bus.connectionString("podid-forwarder-send"),
+    PODID_SERVICEBUS_COMMANDS_CONNECTION_STRING: h.bus.connectionString("podid-forwarder-listen"),
     POD_NAME: "fwd-main-0",
     POD_NAMESPACE: LEASE_NS,
     PODID_HEALTH_PORT: "0",
@@ -53,6 +55,8 @@ test("starts from the environment, leads, and releases the lease on SIGTERM", as
   await h.events.waitFor((b) => b.kind === "Snapshot", 20_000, "snapshot from the process");
   const holder = () => (h.kube.get("leases", LEASE_NS, "podid-forwarder")?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
   assert.equal(holder(), "fwd-main-0");
+  await h.sendCommand(applyCommand("web-0-shop-web-id"));
+  await waitFor(() => h.kube.get("azureassignedidentities", "default", "web-0-shop-web-id") !== undefined, 10_000, "command applied by the process");
   p.child.kill("SIGTERM");
   assert.equal(await p.exited, 0, p.err());
   assert.equal(holder(), "", "lease released");

@@ -94,7 +94,10 @@ test("both queues: sessions, duplicate detection with a window, bounded deliveri
   assert.equal(q.deadLetteringOnMessageExpiration, true);
   assert.match(expr(q.duplicateDetectionHistoryTimeWindow), /queueSettings/);
   assert.match(expr(q.maxDeliveryCount), /queueSettings/);
-  for (const name of ["eventsQueue", "commandsQueue"]) assert.equal(expr(obj(bodyValue(declaration(sb, name))).properties), "queueProperties");
+  assert.equal(expr(obj(bodyValue(declaration(sb, "commandsQueue"))).properties), "queueProperties");
+  // mic-events: the same properties, with its own (lower) delivery count (ADR 0002).
+  assert.equal(expr(obj(bodyValue(declaration(sb, "eventsQueue"))).properties), "union ( queueProperties , { maxDeliveryCount : eventsMaxDeliveryCount } )");
+  assert.equal(render(declaration(main, "eventsMaxDeliveryCount").value), "5");
   const queueNames = obj(parseValue(declaration(main, "queueNames").value));
   assert.deepEqual(queueNames, { events: "mic-events", commands: "mic-commands" });
   const defaults = obj(parseValue(declaration(main, "queueSettings").value));
@@ -118,6 +121,13 @@ test("forwarder SAS rules are queue-scoped Send on mic-events and Listen on mic-
   assert.deepEqual(obj(rule("commandsListenRule").body.properties).rights, ["Listen"]);
   // Entra ID mode turns SAS off for the whole namespace.
   assert.equal(expr(obj(bodyValue(declaration(sb, "namespace")).properties).disableLocalAuth), "! sas");
+  // The forwarder takes one connection string per queue, so no namespace-wide rule is created.
+  for (const f of all) {
+    for (const d of f.declarations.filter((x) => x.keyword === "resource")) {
+      assert.doesNotMatch(render(d.head), /namespaces\/authorizationRules@/i, `${rel(f)}: ${d.name} is a namespace-level SAS rule`);
+    }
+  }
+  assert.deepEqual(Object.keys(obj(parseValue(declaration(sb, "ruleNames").value))).sort(), ["commandsListen", "eventsSend"]);
 });
 
 test("storage: no shared keys, no public blobs, TLS 1.2, a deployment container and the state table", () => {

@@ -88,6 +88,27 @@ test("the forwarder's Entra roles are the mirror image: Sender on mic-events, Re
   assert.match(role("commandsReceiver"), /serviceBusDataReceiver/);
   const main = file(all, "bicep/main.bicep");
   assert.match(render(declaration(main, "forwarderRoles").value), /^if \( forwarderAuth == 'entraId' \)/);
+  // The roles go to the identity the template creates, unless the user brings a principal.
+  assert.match(render(declaration(main, "forwarderRoles").value), /principalId : createForwarderIdentity \? forwarderIdentity \. outputs \. principalId : forwarderPrincipalId/);
+});
+
+test("Entra ID for the forwarder: a user-assigned identity federated with exactly the forwarder's service account", () => {
+  const main = file(all, "bicep/main.bicep");
+  assert.equal(render(declaration(main, "createForwarderIdentity").value), "forwarderAuth == 'entraId' && empty ( forwarderPrincipalId )");
+  const call = bodyValue(declaration(main, "forwarderIdentity"));
+  const params = call.params;
+  assert.ok(isObjectValue(params));
+  // The service account infra/ installs the forwarder with (test/integration/deploy checks the manifests).
+  assert.equal(params.serviceAccountNamespace, "podid-system");
+  assert.equal(params.serviceAccountName, "podid-forwarder");
+  assert.equal(expr(params.oidcIssuerUrl), "forwarderOidcIssuerUrl");
+  const f = file(all, "bicep/modules/forwarder-identity.bicep");
+  const fic = bodyValue(declaration(f, "federation")).properties;
+  assert.ok(isObjectValue(fic));
+  assert.deepEqual(fic.audiences, ["api://AzureADTokenExchange"]);
+  assert.equal(expr(fic.issuer), "oidcIssuerUrl");
+  assert.match(render(declaration(f, "federation").value), /subject : 'system:serviceaccount:\$\{serviceAccountNamespace\}:\$\{serviceAccountName\}'/);
+  assert.ok(main.declarations.some((d) => d.keyword === "output" && d.name === "forwarderClientId"), "the client id is an output (for the service account annotation)");
 });
 
 test("Virtual Machine Contributor on each node resource group, Managed Identity Operator on each identity resource group — nothing broader", () => {

@@ -20,10 +20,11 @@ const REVIEWED_API_VERSIONS: Record<string, string> = {
   "Microsoft.ServiceBus/namespaces": "2024-01-01",
   "Microsoft.ServiceBus/namespaces/queues": "2024-01-01",
   "Microsoft.ServiceBus/namespaces/queues/authorizationRules": "2024-01-01",
-  "Microsoft.ServiceBus/namespaces/AuthorizationRules": "2024-01-01",
   "Microsoft.OperationalInsights/workspaces": "2023-09-01",
   "Microsoft.Insights/components": "2020-02-02",
   "Microsoft.Authorization/roleAssignments": "2022-04-01",
+  "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
+  "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials": "2023-01-31",
 };
 
 const all = loadAll();
