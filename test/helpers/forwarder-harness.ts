@@ -7,11 +7,29 @@ import { COMMANDS_QUEUE, EVENTS_QUEUE, type MicCommand } from "../../core/index.
 import { forwarderConfig, type ForwarderConfigInput } from "../../forwarder/config.ts";
 import { buildForwarder, type Forwarder } from "../../forwarder/forwarder.ts";
 import { kubeConfigFor, startKubePeer, type KubeObject, type KubePeer } from "../../sandbox/peers/kube/index.ts";
-import { startServiceBusPeer, type ServiceBusPeer } from "../../sandbox/peers/servicebus/index.ts";
+import {
+  startServiceBusPeer, type SasRule, type ServiceBusPeer, type StartServiceBusPeerOptions,
+} from "../../sandbox/peers/servicebus/index.ts";
 import { silentLogger, waitFor } from "./forwarder-fakes.ts";
 
 export const CLUSTER = "c1";
 export const LEASE_NS = "podid-system";
+
+export interface ForwarderClients {
+  events: ServiceBusClient;
+  commands: ServiceBusClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The rules bicep/ creates: queue-level Send on mic-events and Listen on mic-commands. The first
+ * rule (namespace, Manage) is what `bus.connectionString()` and the test's own client use.
+ */
+export const BICEP_SAS_RULES: SasRule[] = [
+  { name: "RootManageSharedAccessKey", key: "cm9vdA==", rights: ["Manage"] },
+  { name: "podid-forwarder-send", key: "c2VuZA==", rights: ["Send"], queue: EVENTS_QUEUE },
+  { name: "podid-forwarder-listen", key: "bGlzdGVu", rights: ["Listen"], queue: COMMANDS_QUEUE },
+];
 
 export interface RunningForwarder {
   forwarder: Forwarder;
@@ -24,7 +42,8 @@ export interface Harness {
   bus: ServiceBusPeer;
   /** Client for the test's own reads/sends (separate from the forwarders'). */
   testClient: ServiceBusClient;
-  startForwarder(identity?: string, over?: Partial<ForwarderConfigInput>): Promise<RunningForwarder>;
+  /** `clients`: the forwarder's own Service Bus clients (closed by close()); default one peer client. */
+  startForwarder(identity?: string, over?: Partial<ForwarderConfigInput>, clients?: ForwarderClients): Promise<RunningForwarder>;
   /** Collects mic-events of the cluster session (a real session receiver). */
   events: EventReader;
   sendCommand(body: unknown, messageId?: string): Promise<void>;
@@ -115,7 +134,15 @@ export function sbClient(bus: ServiceBusPeer): ServiceBusClient {
   return new ServiceBusClient(bus.connectionString(), { retryOptions: { maxRetries: 1, retryDelayInMs: 100, timeoutInMs: 3000 } });
 }
 
-export async function startHarness(opts: { bookmarkIntervalMs?: number; watchExpiredAs?: "event" | "status" } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  bookmarkIntervalMs?: number;
+  watchExpiredAs?: "event" | "status";
+  /** Service Bus auth on: these rules (the first one is the test's own client's). */
+  sasRules?: SasRule[];
+  acceptJwt?: StartServiceBusPeerOptions["acceptJwt"];
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const kube = await startKubePeer({ bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 200, watchExpiredAs: opts.watchExpiredAs ?? "event" });
   kube.ensureNamespace(LEASE_NS);
   kube.ensureNamespace("shop");
@@ -124,21 +151,27 @@ export async function startHarness(opts: { bookmarkIntervalMs?: number; watchExp
       { name: EVENTS_QUEUE, requiresSession: true, duplicateDetectionWindowMs: 600_000 },
       { name: COMMANDS_QUEUE, requiresSession: true, maxDeliveryCount: 10, lockDurationMs: 10_000 },
     ],
+    ...(opts.sasRules ? { sasRules: opts.sasRules } : {}),
+    ...(opts.acceptJwt ? { acceptJwt: opts.acceptJwt } : {}),
   });
   const testClient = sbClient(bus);
-  const running: RunningForwarder[] = [];
+  const running: Array<RunningForwarder & { closeClients(): Promise<void> }> = [];
   const events = new EventReader(testClient);
   const sender = testClient.createSender(COMMANDS_QUEUE);
   return {
     kube, bus, testClient, events,
-    async startForwarder(identity = "fwd-a", over = {}) {
+    async startForwarder(identity = "fwd-a", over = {}, clients) {
       const registry = new Registry();
-      const client = sbClient(bus);
+      const own = clients ?? (() => {
+        const c = sbClient(bus);
+        return { events: c, commands: c, close: () => c.close() };
+      })();
       const forwarder = buildForwarder({
-        config: testConfig(identity, over), logger: silentLogger(), registry, kubeConfig: kubeConfigFor(kube), serviceBusClient: client,
+        config: testConfig(identity, over), logger: silentLogger(), registry, kubeConfig: kubeConfigFor(kube),
+        serviceBusClient: own.events, commandsServiceBusClient: own.commands,
       });
       await forwarder.start();
-      const r = { forwarder, registry, client };
+      const r = { forwarder, registry, client: own.events, closeClients: () => own.close() };
       running.push(r);
       return r;
     },
@@ -149,7 +182,7 @@ export async function startHarness(opts: { bookmarkIntervalMs?: number; watchExp
       await events.stop();
       for (const r of running) {
         await r.forwarder.stop();
-        await r.client.close();
+        await r.closeClients();
       }
       await sender.close();
       await testClient.close();
