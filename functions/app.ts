@@ -8,7 +8,7 @@ import { MalformedMessageError } from "./servicebus/malformed.ts";
 import { app, df, durableClientOf } from "./runtime.ts";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "./runtime.ts";
 import { getHostActivity, pollOperationActivity, startUpdateActivity } from "./mic/activities/arm-activities.ts";
-import { loadHostActivity, markReconciledActivity, recordPodidAssignedActivity } from "./mic/activities/host-activities.ts";
+import { hostGenerationActivity, loadHostActivity, markReconciledActivity, recordPodidAssignedActivity } from "./mic/activities/host-activities.ts";
 import { publishStatusesActivity } from "./mic/activities/publish-statuses.ts";
 import type { MicDeps } from "./mic/deps.ts";
 import { ingest, type IngestOutcome } from "./mic/ingest.ts";
@@ -84,6 +84,7 @@ export function registerMicApp(options: MicAppOptions): void {
   });
 
   df.app.orchestration(FunctionNames.Orchestration, reconcileHostOrchestrator(timing));
+  activity(Activity.HostGeneration, hostGenerationActivity);
   activity(Activity.LoadHost, loadHostActivity);
   activity(Activity.GetHost, getHostActivity);
   activity(Activity.RecordPodidAssigned, recordPodidAssignedActivity);

@@ -1,9 +1,10 @@
 // Pokes a host's orchestration after its state was written (DESIGN §5: state first, then poke):
-// start it under its deterministic id, or — when it is already running — raise
-// `inputsChanged`. The durable client cannot say whether a raised event reached a live
-// instance (410 Gone resolves silently), so after raising we look at the instance: if it has
-// finished meanwhile, we start it again. A start that still races a finishing instance is
-// caught by the orchestration's grace period, and in the end by the resync timer.
+// raise `inputsChanged` on the instance under its deterministic id and, unless it is still
+// live, start it. The durable client cannot say whether a raised event reached a live instance
+// (410 Gone resolves silently, 404 rejects), so after raising we look at the instance. Raising
+// first costs two calls per event of a burst (the instance is running), where starting first
+// would cost three (a refused start, then raise and look). A start that still races a finishing
+// instance is caught by the orchestration's grace period, and in the end by the resync timer.
 import type { BumpedHost } from "./state/index.ts";
 import { INPUTS_CHANGED_EVENT, ORCHESTRATION, type ReconcileInput } from "./orchestration/contracts.ts";
 import { reconcileInstanceId } from "./orchestration/instance-id.ts";
@@ -33,19 +34,19 @@ export async function pokeHost(client: OrchestrationClient, cluster: string, hos
   let last = "";
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
-      await client.startNew(ORCHESTRATION, { instanceId, input });
-      return { hostKey: host.hostKey, instanceId, action: "started" };
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e); // usually: already running
-    }
-    try {
       await client.raiseEvent(instanceId, INPUTS_CHANGED_EVENT, { generation: host.generation ?? null });
       const status = await client.getStatus(instanceId);
       if (status?.runtimeStatus !== undefined && LIVE.has(status.runtimeStatus)) {
         return { hostKey: host.hostKey, instanceId, action: "signalled" };
       }
     } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
+      last = e instanceof Error ? e.message : String(e); // usually: no such instance yet
+    }
+    try {
+      await client.startNew(ORCHESTRATION, { instanceId, input });
+      return { hostKey: host.hostKey, instanceId, action: "started" };
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e); // started by someone else meanwhile: raise again
     }
   }
   return { hostKey: host.hostKey, instanceId, action: "failed", error: last };

@@ -1,6 +1,7 @@
 // The cluster status document behind GET /api/clusters/{cluster}/status: per host what the
 // cluster wants (desired type-0 identities), what podid last verified on it, what is still to
 // do, the last error and the orchestration's state. `live` adds a GET per host from ARM.
+// The JSON is documented in functions/README.md; the CLI (cli/mic/status-client.ts) reads it.
 import { resourceIdKey } from "../../core/index.ts";
 import { desiredAssignments, desiredHostIdentities } from "./planner/index.ts";
 import type { MicDeps } from "./deps.ts";
@@ -25,10 +26,19 @@ export interface HostStatus {
   missing: string[];
   pending: HostPendingSummary | null;
   assignments: number;
-  /** The host's orchestration; `customStatus.phase` is "converging", "patching" or "idle". */
+  /** The host's orchestration; `customStatus.phase` is "coalescing", "converging", "patching" or "idle". */
   orchestration: { instanceId: string; runtimeStatus: string | null; customStatus?: unknown };
-  /** With `live`: the host's user-assigned identities as ARM reports them now. */
-  actual?: string[] | { error: string };
+  /** `orchestration.runtimeStatus`, when known (the CLI reads it here). */
+  runtimeStatus?: string;
+  /**
+   * The host's user-assigned identities: with `live`, as ARM reports them now; otherwise as the
+   * last reconcile's verifying GET saw them. Absent when unknown.
+   */
+  actual?: string[];
+  /** Where `actual` comes from. */
+  actualSource?: "live" | "lastVerify";
+  /** With `live`: why ARM could not be read (then `actual` is absent). */
+  actualError?: string;
 }
 
 export interface ClusterStatus {
@@ -73,14 +83,19 @@ export async function clusterStatus(
       pending: r?.pending ?? null, assignments: d?.assignments.length ?? 0,
       orchestration: await orchestration(opts.client, instanceId),
     };
+    if (status.orchestration.runtimeStatus !== null) status.runtimeStatus = status.orchestration.runtimeStatus;
+    const verifiedIds = r?.pending?.verified;
+    if (verifiedIds !== undefined) Object.assign(status, { actual: verifiedIds, actualSource: "lastVerify" });
     if (opts.live) {
       try {
         const actual = Object.keys((await deps.arm.getIdentity(hostId)).userAssignedIdentities);
         const present = new Set(actual.map(resourceIdKey));
-        status.actual = actual;
+        Object.assign(status, { actual, actualSource: "live" });
         status.missing = wanted.filter((id) => !present.has(resourceIdKey(id)));
       } catch (e) {
-        status.actual = { error: e instanceof Error ? e.message : String(e) };
+        delete status.actual;
+        delete status.actualSource;
+        status.actualError = e instanceof Error ? e.message : String(e);
       }
     }
     return status;

@@ -25,6 +25,7 @@ import { ID_RG, NODE_RG, SUB, uaiId } from "./mic-fixtures.ts";
 
 export const TEST_TIMING: Partial<ReconcileTiming> = {
   pollIntervalMs: 2_000, minPollMs: 500, graceMs: 1_000, retryBaseMs: 5_000, retryCapMs: 60_000,
+  coalesceQuietMs: 1_000, coalesceMaxMs: 4_000,
 };
 
 const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "mic-test-token", expiresOnTimestamp: Date.now() + 3_600_000 }) };
@@ -37,6 +38,8 @@ export interface MicTestApp {
   deps: MicDeps;
   clusters: string[];
   host: DurableHost;
+  /** The durable host's instance store (messages, histories). */
+  durableStore: MemoryStore;
   /** Restarts the durable host on the same store (in-flight activities abandoned). */
   restartHost(): Promise<void>;
   /** Delivers one mic-events message through the micEvents trigger. */
@@ -52,6 +55,10 @@ export interface MicTestAppOptions {
   arm?: Partial<StartArmPeerOptions>;
   timing?: Partial<ReconcileTiming>;
   immutable?: string;
+  /** Durable host clock: virtual (tests, default) or real (the burst benchmark). */
+  clock?: "virtual" | "real";
+  /** Overrides of the app settings (scope guard tests). */
+  env?: Record<string, string>;
 }
 
 export async function startMicTestApp(o: MicTestAppOptions = {}): Promise<MicTestApp> {
@@ -68,6 +75,7 @@ export async function startMicTestApp(o: MicTestAppOptions = {}): Promise<MicTes
     PODID_ARM_ENDPOINT: arm.url,
     PODID_ARM_SCOPE: "https://management.azure.com/.default",
     PODID_STATE_TABLE: `mic${randomUUID().replaceAll("-", "").slice(0, 12)}`,
+    ...o.env,
   };
   const settings = loadSettings(env);
   const table = stateTableClient(env, settings.stateTable);
@@ -82,7 +90,8 @@ export async function startMicTestApp(o: MicTestAppOptions = {}): Promise<MicTes
     logger: pino({ level: process.env.PODID_TEST_LOG ?? "silent" }),
   };
   const store = new MemoryStore();
-  let host = await startDurableHost({ app: kit, store, clock: "virtual" });
+  const clock = o.clock ?? "virtual";
+  let host = await startDurableHost({ app: kit, store, clock });
   registerMicApp({ deps: () => Promise.resolve(deps), timing: { ...TEST_TIMING, ...o.timing }, now: () => host.now() });
 
   const sendBody = async (body: unknown, sessionId: string, messageId = randomUUID()): Promise<IngestOutcome> => {
@@ -94,12 +103,12 @@ export async function startMicTestApp(o: MicTestAppOptions = {}): Promise<MicTes
   };
 
   return {
-    kit, arm, azurite, publisher, deps, clusters,
+    kit, arm, azurite, publisher, deps, clusters, durableStore: store,
     get host() { return host; },
     async restartHost() {
       const at = host.now();
       await host.stop({ abandonInFlight: true });
-      host = await startDurableHost({ app: kit, store, clock: "virtual", virtualStart: at });
+      host = await startDurableHost({ app: kit, store, clock, ...(clock === "virtual" ? { virtualStart: at } : {}) });
     },
     send: (cluster, kind, object, op = "upsert") => {
       if (!clusters.includes(cluster)) clusters.push(cluster);

@@ -1,5 +1,5 @@
-// Store activities of reconcileHost: read the host's generation and desired identities, record
-// podid's adds before a PATCH (write-ahead), and record the finished reconcile.
+// Store activities of reconcileHost: read the host's generation (alone, or with its desired
+// identities), record podid's adds before a PATCH (write-ahead), and record the finished reconcile.
 import { desiredAssignments, desiredHostIdentities, podidAssignedAfterVerify } from "../planner/index.ts";
 import type { MicDeps } from "../deps.ts";
 import type {
@@ -22,6 +22,11 @@ export async function loadHostActivity(deps: MicDeps, t: HostTarget): Promise<Lo
     allowedScopes: [...mic.allowedIdentityScopes],
     nodeResourceGroups: [...mic.nodeResourceGroups],
   };
+}
+
+/** The host's generation only (the coalescing window polls it; cheaper than loadHost). */
+export async function hostGenerationActivity(deps: MicDeps, t: HostTarget): Promise<number> {
+  return (await deps.store.getHostRecord(t.cluster, t.hostKey))?.generation ?? 0;
 }
 
 export async function recordPodidAssignedActivity(deps: MicDeps, input: RecordPodidAssignedInput): Promise<number> {

@@ -11,6 +11,7 @@ export const ORCHESTRATION = "reconcileHost";
 export const INPUTS_CHANGED_EVENT = "inputsChanged";
 
 export const Activity = {
+  HostGeneration: "micHostGeneration",
   LoadHost: "micLoadHost",
   GetHost: "micGetHost",
   RecordPodidAssigned: "micRecordPodidAssigned",

@@ -7,7 +7,7 @@ import { resourceIdKey } from "../../../core/index.ts";
 import { retryOptions } from "../../runtime.ts";
 import type { OrchestrationContext, Task } from "../../runtime.ts";
 import { classifyOperationError, identitiesNamedBy, ArmFailureCode, type ArmFailure } from "../arm/errors.ts";
-import { planHostUpdate, type HostUpdatePlan, type IdentityFailure, type IdentityPatch } from "../planner/index.ts";
+import { checkHostScope, planHostUpdate, type HostUpdatePlan, type IdentityFailure, type IdentityPatch } from "../planner/index.ts";
 import type { HostIdentity, OperationPoll, StartedUpdate } from "../arm/types.ts";
 import { Activity, type ArmResult, type HostTarget, type LoadHostResult } from "./contracts.ts";
 import { pollDelayMs, retryDelayMs, type ReconcileTiming } from "./timing.ts";
@@ -93,6 +93,15 @@ const patchIds = (patch: IdentityPatch): string[] => Object.keys(patch.identity.
 /** Runs GET → plan → PATCH rounds until the host matches the plan, or a stop condition. */
 export function* converge(ctx: OrchestrationContext, t: ReconcileTiming, target: HostTarget, load: LoadHostResult, st: ConvergeState): Gen<void> {
   const failedIds = (): string[] => st.failures.map((f) => f.id);
+  if (!checkHostScope(load.hostId, load.nodeResourceGroups).ok) {
+    // Scope guard: a host outside the node resource groups gets no request at all, not even a
+    // GET. The plan (with nothing known about the host) names the reason for every desired id.
+    st.lastPlan = planHostUpdate({
+      hostId: load.hostId, desired: load.desired, podidAssigned: st.podidAssigned, actual: { type: null, userAssignedIdentities: [] },
+      immutable: load.immutable, allowedScopes: load.allowedScopes, nodeResourceGroups: load.nodeResourceGroups,
+    });
+    return;
+  }
   for (;;) {
     const get = yield* callArm<HostIdentity>(ctx, Activity.GetHost, { hostId: load.hostId });
     if (!get.ok) {

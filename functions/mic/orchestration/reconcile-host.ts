@@ -1,18 +1,21 @@
 // reconcileHost (DESIGN §5): one instance per host (instance-id.ts), so one ARM write in flight
-// per host. load → converge (GET/PATCH/poll, converge.ts) → publish AzureAssignedIdentity
-// statuses → markReconciled → continueAsNew when the host's generation moved meanwhile
-// (coalescing every change that arrived during the PATCH into one follow-up), else listen a
-// short grace period for an `inputsChanged` that raced the last read, then finish.
+// per host. Coalescing window (quiet-period.ts) → load → converge (GET/PATCH/poll, converge.ts)
+// → publish AzureAssignedIdentity statuses → markReconciled → continueAsNew when the host's
+// generation moved meanwhile (every change that arrived during the PATCH goes into one
+// follow-up), else a short grace period (grace-period.ts) for an `inputsChanged` that raced the
+// last read, then finish.
 import { retryOptions } from "../../runtime.ts";
 import type { OrchestrationContext, Task } from "../../runtime.ts";
 import { ArmFailureCode } from "../arm/errors.ts";
 import type { IdentityFailure } from "../planner/index.ts";
 import type { HostError, HostPendingSummary } from "../state/index.ts";
 import {
-  Activity, INPUTS_CHANGED_EVENT, type LoadHostResult, type MarkReconciledResult, type PublishStatusesResult, type ReconcileInput,
+  Activity, type LoadHostResult, type MarkReconciledResult, type PublishStatusesResult, type ReconcileInput,
 } from "./contracts.ts";
 import { converge, type ConvergeState } from "./converge.ts";
+import { lateChange } from "./grace-period.ts";
 import type { ReconcileTiming } from "./timing.ts";
+import { quietPeriod } from "./quiet-period.ts";
 
 export interface ReconcileOutput {
   generation: number;
@@ -49,12 +52,14 @@ function hostError(st: ConvergeState, at: string): HostError | null {
 
 function pending(st: ConvergeState, counts: PublishStatusesResult["counts"] | null): HostPendingSummary | null {
   const plan = st.lastPlan;
-  if (!plan) return counts ? { adds: [], removes: [], skipped: [], assignments: counts } : null;
+  const verified = st.actual !== null ? { verified: st.actual } : {};
+  if (!plan) return counts ? { adds: [], removes: [], skipped: [], assignments: counts, ...verified } : null;
   return {
     adds: plan.patches.length > 0 ? plan.adds : [],
     removes: plan.patches.length > 0 ? plan.removes : [],
     skipped: plan.skipped.map((s) => ({ id: s.id, reason: s.reason })),
     ...(counts ? { assignments: counts } : {}),
+    ...verified,
   };
 }
 
@@ -63,6 +68,9 @@ export function reconcileHostOrchestrator(timing: ReconcileTiming) {
     const input = ctx.df.getInput<ReconcileInput>();
     const target = { cluster: input.cluster, hostKey: input.hostKey, hostId: input.hostId };
     const execution = input.execution ?? 0;
+    // Coalescing: pods of a burst arrive as one event each; one PATCH should carry them all.
+    ctx.df.setCustomStatus({ phase: "coalescing", execution });
+    yield* quietPeriod(ctx, timing, target, STORE_RETRY);
     const load = (yield ctx.df.callActivityWithRetry(Activity.LoadHost, STORE_RETRY, target)) as LoadHostResult;
     const st: ConvergeState = {
       failures: [...(input.failed ?? [])], actual: null, podidAssigned: load.podidAssigned,
@@ -72,6 +80,7 @@ export function reconcileHostOrchestrator(timing: ReconcileTiming) {
     const skipped = input.verifiedGeneration !== undefined && load.generation <= input.verifiedGeneration;
     let counts: PublishStatusesResult["counts"] | null = null;
     let error: HostError | null = null;
+    let known = load.generation;
     if (!skipped) {
       const nothingOnArm = load.desired.length === 0 && load.podidAssigned.length === 0;
       ctx.df.setCustomStatus({ phase: "converging", generation: load.generation, execution });
@@ -94,21 +103,14 @@ export function reconcileHostOrchestrator(timing: ReconcileTiming) {
         ctx.df.continueAsNew({ ...target, execution: execution + 1, failed: st.failures } satisfies ReconcileInput);
         return { generation: load.generation, execution, skipped, writes: st.writes, retries: st.retries, counts, error, next: "continueAsNew" };
       }
+      known = marked.generation;
     }
     ctx.df.setCustomStatus({ phase: "idle", generation: load.generation, execution });
-    if (timing.graceMs > 0) {
-      // A change ingested right after markReconciled's read pokes us with an event; catch it
-      // here rather than leave it to the resync timer.
-      const timer = ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + timing.graceMs));
-      const changed = ctx.df.waitForExternalEvent(INPUTS_CHANGED_EVENT);
-      const winner: unknown = yield ctx.df.Task.any([changed, timer]);
-      if (winner === changed) {
-        timer.cancel();
-        ctx.df.continueAsNew({
-          ...target, execution: execution + 1, failed: st.failures, verifiedGeneration: load.generation,
-        } satisfies ReconcileInput);
-        return { generation: load.generation, execution, skipped, writes: st.writes, retries: st.retries, counts, error, next: "continueAsNew" };
-      }
+    if (yield* lateChange(ctx, timing, known)) {
+      ctx.df.continueAsNew({
+        ...target, execution: execution + 1, failed: st.failures, verifiedGeneration: load.generation,
+      } satisfies ReconcileInput);
+      return { generation: load.generation, execution, skipped, writes: st.writes, retries: st.retries, counts, error, next: "continueAsNew" };
     }
     return { generation: load.generation, execution, skipped, writes: st.writes, retries: st.retries, counts, error, next: "done" };
   };

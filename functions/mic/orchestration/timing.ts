@@ -18,6 +18,13 @@ export interface ReconcileTiming {
   maxRounds: number;
   /** Give up polling one operation after this long (then retry from GET). */
   maxOperationMs: number;
+  /**
+   * Before reading its inputs, an execution waits until no `inputsChanged` arrived for this
+   * long (a burst of pod events is still being ingested), so the burst costs one PATCH…
+   */
+  coalesceQuietMs: number;
+  /** …but never waits longer than this in all (well under one VMSS update, 40-60 s). 0 = off. */
+  coalesceMaxMs: number;
   /** After finishing, keep listening this long for an `inputsChanged` that raced the last read. */
   graceMs: number;
   /** The resync timer re-pokes a host whose last reconcile failed after this long. */
@@ -34,6 +41,8 @@ export const DEFAULT_TIMING: ReconcileTiming = {
   maxRetries: 10,
   maxRounds: 25,
   maxOperationMs: 30 * 60_000,
+  coalesceQuietMs: 2_000,
+  coalesceMaxMs: 30_000,
   graceMs: 5_000,
   failedHostRetryMs: 15 * 60_000,
 };

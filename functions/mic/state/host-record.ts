@@ -20,6 +20,8 @@ export interface HostPendingSummary {
   removes: string[];
   skipped: Array<{ id: string; reason: string }>;
   assignments?: { assigned: number; failed: number; created: number } | undefined;
+  /** User-assigned ids ARM reported on the host at the last verify (absent: no GET succeeded). */
+  verified?: string[] | undefined;
 }
 
 export interface HostRecord {
@@ -47,6 +49,7 @@ const PendingSchema = z.object({
   removes: z.array(z.string()),
   skipped: z.array(z.object({ id: z.string(), reason: z.string() })),
   assignments: z.object({ assigned: z.number(), failed: z.number(), created: z.number() }).optional(),
+  verified: z.array(z.string()).optional(),
 });
 
 export function newHostRecord(cluster: string, host: HostRef): HostRecord {

@@ -13,7 +13,7 @@ Object.assign(process.env, {
 });
 await import("../../../functions/index.ts");
 
-const ACTIVITIES = ["micGetHost", "micLoadHost", "micMarkReconciled", "micPollOperation", "micPublishStatuses", "micRecordPodidAssigned", "micStartUpdate"];
+const ACTIVITIES = ["micGetHost", "micHostGeneration", "micLoadHost", "micMarkReconciled", "micPollOperation", "micPublishStatuses", "micRecordPodidAssigned", "micStartUpdate"];
 
 test("every MIC function is registered once with the trigger the host expects", () => {
   assert.deepEqual(kit.names().sort(), [...ACTIVITIES, "micClusterResync", "micClusterStatus", "micEvents", "micResync", "reconcileHost"].sort());

@@ -1,10 +1,14 @@
 // reconcileHost under the conditions DESIGN §5 promises to survive: a durable host restart in
 // the middle of a long-running operation, duplicate delivery of the same event, and a change
-// ingested right after the orchestration's last read (no lost update).
+// ingested right after the orchestration's last read (no lost update), and a poke that never
+// happened (repaired by the resync timer).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { resourceIdKey } from "../../../core/index.ts";
 import type { IngestOutcome } from "../../../functions/mic/ingest.ts";
+import { timerInput } from "../../../sandbox/functions-kit/index.ts";
 import { armIdentity, sendSnapshot, startMicTestApp, type MicTestApp } from "../../helpers/mic-app.ts";
+import { upsert } from "../../helpers/mic-events.ts";
 import { binding, identity, NODE_RG, pod, SUB, uaiId, vmssNode } from "../../helpers/mic-fixtures.ts";
 
 let app: MicTestApp;
@@ -114,4 +118,25 @@ test("a change ingested after the orchestration finished starts it anew under th
   await app.settle();
   assert.ok(onHost(hostId).includes(uaiId("id-race-third").toLowerCase()));
   assert.equal(app.publisher.statuses().get("default/third-default-id-race-third"), "Assigned");
+});
+
+test("a lost poke (crash between the state write and the poke) is repaired by the resync timer", async () => {
+  const cluster = "lostpoke";
+  const hostId = scaleSet("vmss-lostpoke");
+  await oneIdentityCluster(cluster, "vmss-lostpoke", ["id-lost-a", "id-lost-b"]);
+  await app.settle();
+  // The state is written, but no orchestration hears of it.
+  const result = await app.deps.store.ingest(upsert(cluster, "Pod", pod("default", "lost", "vmss-lostpoke-0", "id-lost-b")));
+  assert.deepEqual(result.affectedHosts.map((h) => h.hostKey), [resourceIdKey(hostId)]);
+  await app.settle();
+  const lagging = await app.deps.store.getHostRecord(cluster, hostId);
+  assert.ok(lagging && lagging.reconciledGeneration < lagging.generation, "the host lags");
+  assert.equal(app.publisher.statuses().has("default/lost-default-id-lost-b"), false);
+
+  await app.kit.invoke("micResync", { trigger: timerInput(), inputs: { durableClient: app.host.durableClientInput() } });
+  await app.settle();
+  const caughtUp = await app.deps.store.getHostRecord(cluster, hostId);
+  assert.equal(caughtUp?.reconciledGeneration, caughtUp?.generation);
+  assert.equal(app.publisher.statuses().get("default/lost-default-id-lost-b"), "Assigned");
+  assert.ok(onHost(hostId).includes(uaiId("id-lost-b").toLowerCase()));
 });

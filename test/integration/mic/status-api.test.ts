@@ -2,6 +2,7 @@
 // GET /api/clusters/{cluster}/status and POST /api/clusters/{cluster}/resync.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { MicStatusSchema, reconcileLag } from "../../../cli/mic/status-client.ts";
 import type { ClusterStatus } from "../../../functions/mic/status.ts";
 import { armIdentity, sendSnapshot, startMicTestApp, type MicTestApp } from "../../helpers/mic-app.ts";
 import { binding, identity, NODE_RG, pod, SUB, uaiId, vmssNode } from "../../helpers/mic-fixtures.ts";
@@ -44,6 +45,9 @@ test("status: hosts with desired vs verified identities, last error, orchestrati
   assert.deepEqual(ok.missing, []);
   assert.equal(ok.upToDate, true);
   assert.equal(ok.orchestration.runtimeStatus, "Completed");
+  assert.equal(ok.runtimeStatus, "Completed", "also where the CLI reads it");
+  assert.deepEqual(ok.actual?.map((x) => x.toLowerCase()), [uaiId("id-ok").toLowerCase()], "what the last verify saw");
+  assert.equal(ok.actualSource, "lastVerify");
   assert.deepEqual(ok.nodes, ["ok-0"]);
   const gone = body.hosts.find((h) => h.hostId.includes("vmss-gone"));
   assert.equal(gone?.lastError?.code, "ResourceNotFound");
@@ -54,9 +58,22 @@ test("status: hosts with desired vs verified identities, last error, orchestrati
 test("status?live=true adds what ARM reports now", async () => {
   const body = (await get("api", "?live=true")).json() as ClusterStatus;
   const ok = body.hosts.find((h) => h.hostId.toLowerCase() === okHost.toLowerCase());
-  assert.deepEqual((ok?.actual as string[]).map((x) => x.toLowerCase()), [uaiId("id-ok").toLowerCase()]);
+  assert.deepEqual(ok?.actual?.map((x) => x.toLowerCase()), [uaiId("id-ok").toLowerCase()]);
+  assert.equal(ok?.actualSource, "live");
   const gone = body.hosts.find((h) => h.hostId.includes("vmss-gone"));
-  assert.match((gone?.actual as { error: string }).error, /was not found/);
+  assert.equal(gone?.actual, undefined);
+  assert.match(gone?.actualError ?? "", /was not found/);
+});
+
+test("the status document parses with the CLI's schema (cli/mic/status-client.ts)", async () => {
+  for (const query of ["", "?live=1"]) {
+    const parsed = MicStatusSchema.safeParse((await get("api", query)).json());
+    assert.ok(parsed.success, parsed.success ? "" : JSON.stringify(parsed.error.issues));
+    const ok = parsed.data.hosts.find((h) => h.hostId.toLowerCase() === okHost.toLowerCase());
+    assert.equal(ok?.actual?.length, 1, `Assigned count the CLI shows (${query || "no live"})`);
+    assert.equal(ok.runtimeStatus, "Completed");
+    assert.equal(reconcileLag(ok), 0);
+  }
 });
 
 test("status shows pending work while a PATCH is in flight", async () => {
@@ -64,6 +81,10 @@ test("status shows pending work while a PATCH is in flight", async () => {
   app.arm.setOperationDuration(undefined);
   await app.send("api", "AzureIdentityBinding", binding("default", "b-other", "id-other", "ok"));
   await app.host.runUntilIdle();
+  const coalescing = (await get("api")).json() as ClusterStatus;
+  assert.deepEqual(coalescing.hosts.find((h) => h.hostId.toLowerCase() === okHost.toLowerCase())?.orchestration.customStatus,
+    { phase: "coalescing", execution: 0 }, "first the coalescing window");
+  await app.host.advance(1_500); // past the window (TEST_TIMING.coalesceQuietMs): the PATCH is sent
   const body = (await get("api", "?live=1")).json() as ClusterStatus;
   const ok = body.hosts.find((h) => h.hostId.toLowerCase() === okHost.toLowerCase());
   assert.equal(ok?.orchestration.runtimeStatus, "Running");
