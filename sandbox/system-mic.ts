@@ -6,7 +6,11 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import type { MicDeps } from "../functions/mic/deps.ts";
+import type { ReconcileTiming } from "../functions/mic/orchestration/timing.ts";
 import { STATE_TABLE } from "../functions/mic/state/index.ts";
+import { createProductionDeps } from "../functions/production-deps.ts";
+import { loadSettings, resyncScheduleFrom } from "../functions/settings.ts";
 import type { AzuriteHandle } from "./azurite.ts";
 import { startDurableHost, TableStore } from "./durable-host/index.ts";
 import type { DurableHost } from "./durable-host/index.ts";
@@ -29,8 +33,8 @@ export interface MicAppOptions {
   arm: ArmPeer;
   azurite: AzuriteHandle;
   azure: { subscriptionId: string; nodeResourceGroup: string; identityResourceGroup: string };
-  /** The app module (default functions/index.ts); imported once per process. */
-  appModule?: string;
+  /** Reconcile timings (default SANDBOX_TIMING: an ARM update in the sandbox takes ~100 ms, not 40 s). */
+  timing?: Partial<ReconcileTiming>;
   /** Extra or overriding app settings. */
   settings?: Record<string, string>;
   /** How often timer-triggered functions run (NCRONTAB is not played). Default 60 s; 0 = never. */
@@ -48,6 +52,14 @@ export interface MicApp {
 }
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
+
+/** Polls and waits sized for the ARM peer's fast operations, so the loop converges in ~1 s. */
+export const SANDBOX_TIMING: Partial<ReconcileTiming> = {
+  pollIntervalMs: 250, minPollMs: 100, retryBaseMs: 1_000, retryCapMs: 10_000, graceMs: 1_000,
+  coalesceQuietMs: 200, coalesceMaxMs: 2_000, failedHostRetryMs: 60_000,
+};
+
+const closable = (x: object): x is { close(): Promise<void> } => typeof (x as { close?: unknown }).close === "function";
 
 export function micAppSettings(o: MicAppOptions, identity: AppIdentityEndpoint): Record<string, string> {
   const { subscriptionId, nodeResourceGroup, identityResourceGroup } = o.azure;
@@ -79,12 +91,25 @@ export async function startMicApp(o: MicAppOptions): Promise<MicApp> {
   // App settings reach a function app as environment variables; the kit and app are per process.
   Object.assign(process.env, settings);
   const app = installFunctionsCore();
-  const cleanup: (() => Promise<void>)[] = [() => identity.close()];
+  let built: Promise<MicDeps> | undefined;
+  const closeDeps = async (): Promise<void> => {
+    const deps = await built?.catch(() => undefined);
+    if (deps && closable(deps.publisher)) await deps.publisher.close();
+  };
+  const cleanup: (() => Promise<void>)[] = [() => identity.close(), closeDeps];
   const undo = async (): Promise<void> => { for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined); };
   let durableHost: DurableHost;
   let trigger: ServiceBusTrigger;
   try {
-    await import(o.appModule ?? new URL("../functions/index.ts", import.meta.url).href);
+    // What functions/index.ts does, with the sandbox's logger and timings injected, and a
+    // handle on the dependencies so stop() can close the results publisher's AMQP connection.
+    const { registerMicApp } = await import("../functions/app.ts");
+    const appSettings = loadSettings(settings);
+    registerMicApp({
+      resyncSchedule: resyncScheduleFrom(settings),
+      timing: { ...SANDBOX_TIMING, ...o.timing },
+      deps: () => (built ??= createProductionDeps({ settings: appSettings, env: settings, logger: o.logger })),
+    });
     const host = await startDurableHost({ app, store: new TableStore(o.azurite.connectionString, settings.PODID_TASK_HUB), clock: "real" });
     durableHost = host;
     cleanup.push(() => host.stop());
@@ -116,6 +141,7 @@ export async function startMicApp(o: MicAppOptions): Promise<MicApp> {
       for (const t of timers) clearInterval(t);
       await trigger.stop();
       await durableHost.stop();
+      await closeDeps();
       await identity.close();
     },
   };

@@ -2,6 +2,8 @@
 //   kube-apiserver peer ⇄ forwarder (buildForwarder) ⇄ Service Bus peer (mic-events, mic-commands)
 //   ⇄ the MIC function app (functions/ on the durable host, micEvents fed by the trigger driver)
 //   ⇄ ARM peer (+ Entra ID peer for the MIC's token), state in Azurite.
+// With `scaleSets`, a simulated cluster too: nodes on VM scale sets, one IMDS peer + NMI per
+// node, a stand-in kubelet giving pods addresses; with `httpApi`, the app's HTTP routes.
 // `npm start` and the end-to-end tests both start it with startSystem().
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,8 +27,15 @@ import type { ServiceBusPeer } from "./peers/servicebus/index.ts";
 import type { ServiceBusTrigger } from "./servicebus-trigger/index.ts";
 import { sandboxForwarder } from "./system-forwarder.ts";
 import type { SandboxForwarder } from "./system-forwarder.ts";
+import { startFunctionsHttp } from "./system-http.ts";
+import type { FunctionsHttp } from "./system-http.ts";
+import { startKubelet } from "./system-kubelet.ts";
 import { startMicApp, SANDBOX_TENANT } from "./system-mic.ts";
 import type { MicAppOptions } from "./system-mic.ts";
+import { startNodeAgents } from "./system-nmi.ts";
+import type { NodeAgents } from "./system-nmi.ts";
+import { addNodes } from "./system-nodes.ts";
+import type { ScaleSetSpec } from "./system-nodes.ts";
 
 export interface SystemOptions {
   /** Cluster name: Service Bus session id and state partition. Default "sandbox". */
@@ -47,6 +56,12 @@ export interface SystemOptions {
   armOperationDurationMs?: number;
   /** Watch BOOKMARK cadence of the kube peer (default 5 s). */
   bookmarkIntervalMs?: number;
+  /** Simulated nodes: scale sets in the ARM peer, Node objects, IMDS + NMI per node, a kubelet. */
+  scaleSets?: ScaleSetSpec[];
+  /** Serve the function app's HTTP routes (MIC status API) on loopback; port 0 = any. */
+  httpApi?: { port?: number; key?: string };
+  /** Where NMI log lines go besides their pod log (default: nowhere). */
+  nmiLogger?: Logger;
 }
 
 export interface SystemPeers {
@@ -69,6 +84,10 @@ export interface System {
   forwarder: SandboxForwarder;
   /** App settings the function app runs with. */
   appSettings: Readonly<Record<string, string>>;
+  /** One per simulated node (empty without `scaleSets`). */
+  nodes: NodeAgents[];
+  /** The function app's HTTP routes (with `httpApi`). */
+  functionsHttp: FunctionsHttp | undefined;
   stop(): Promise<void>;
 }
 
@@ -128,6 +147,34 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     });
     stops.push(() => mic.stop());
 
+    let functionsHttp: FunctionsHttp | undefined;
+    if (opts.httpApi) {
+      const http = await startFunctionsHttp({
+        app: mic.app, host, port: opts.httpApi.port ?? 0,
+        ...(opts.httpApi.key === undefined ? {} : { key: opts.httpApi.key }),
+        inputs: () => ({ durableClient: mic.durableHost.durableClientInput() }),
+      });
+      functionsHttp = http;
+      stops.push(() => http.close());
+    }
+
+    // Nodes before the forwarder starts, so its first snapshot already carries them.
+    const nodes: NodeAgents[] = [];
+    if (opts.scaleSets && opts.scaleSets.length > 0) {
+      kube.ensureNamespace("podid-system");
+      const specs = addNodes({ kube, arm, scaleSets: opts.scaleSets, azure });
+      const started = await Promise.allSettled(specs.map((node) => startNodeAgents({
+        kube, kubeConfig, arm, tenantId: azure.tenantId, node, ...(opts.nmiLogger ? { logger: opts.nmiLogger } : {}),
+      })));
+      for (const r of started) {
+        if (r.status === "fulfilled") { nodes.push(r.value); stops.push(() => r.value.stop()); }
+      }
+      const failed = started.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const kubelet = startKubelet({ kube, nodes: specs });
+      stops.push(() => Promise.resolve(kubelet.stop()));
+    }
+
     const forwarder = sandboxForwarder({
       cluster, kubeConfig, serviceBusConnectionString: serviceBus.connectionString(), logger: logger.child({ component: "forwarder" }),
       ...(opts.forwarder ? { config: opts.forwarder } : {}),
@@ -141,6 +188,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       durableHost: mic.durableHost,
       trigger: mic.trigger,
       appSettings: mic.settings,
+      nodes, functionsHttp,
       stop: stopAll,
     };
   } catch (err) {

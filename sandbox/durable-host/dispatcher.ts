@@ -151,6 +151,9 @@ export class Dispatcher {
       for (let batch = this.#nextBatch(); batch && !this.#stopping; batch = this.#nextBatch()) await this.#episode(batch);
       this.#startActivities();
       this.#armTimer();
+      // A message that fell due after the last #nextBatch() is not "next due" for the timer
+      // either (it is already past): go round again instead of leaving it until the next kick.
+      if (this.#nextBatch()) this.#again = true;
     } while (this.#again && !this.#stopping);
   }
 

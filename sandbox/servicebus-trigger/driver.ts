@@ -34,6 +34,8 @@ export interface ServiceBusTriggerOptions {
   receiveWaitMs?: number;
   /** Sessions: pause before asking again when no session is available. Default 200. */
   sessionPollMs?: number;
+  /** Sessions: abandon an accept that has not settled after this long. Default 30 000. */
+  acceptTimeoutMs?: number;
   /** Extra input bindings per invocation, keyed by binding name or type (e.g. `durableClient`). */
   inputs?: () => Record<string, RpcTypedData>;
   /** Told after every settlement (tests and diagnostics). */
@@ -78,6 +80,8 @@ export async function startServiceBusTrigger(opts: ServiceBusTriggerOptions): Pr
       sessionIdleTimeoutMs: opts.sessionIdleTimeoutMs ?? 5000,
       sessionPollMs: opts.sessionPollMs ?? 200,
       maxAutoLockRenewalDurationMs: opts.maxAutoLockRenewalDurationMs ?? 5 * 60_000,
+      // The SDK's own operation timeout is 60 s; a stuck accept gives its loop back sooner.
+      acceptTimeoutMs: opts.acceptTimeoutMs ?? 30_000,
       backoffInitialMs: 100,
       backoffMaxMs: 2000,
     },

@@ -17,6 +17,8 @@ export interface LoopOptions {
   sessionIdleTimeoutMs: number;
   sessionPollMs: number;
   maxAutoLockRenewalDurationMs: number;
+  /** Sessions: give up on an accept that has not settled after this long (then retry). */
+  acceptTimeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
 }
@@ -84,6 +86,42 @@ export async function queueLoop(env: LoopEnv): Promise<void> {
   await closeQuietly(receiver);
 }
 
+/** Thrown when an accept neither succeeded nor failed in time (see acceptBounded). */
+export class AcceptTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`accepting a session did not settle within ${ms} ms`);
+    this.name = "AcceptTimeoutError";
+  }
+}
+
+/**
+ * Waits for `accepting` but never longer than `timeoutMs`, nor past `signal`. Why: in
+ * @azure/service-bus 7.9.5 the abort signal is not passed down to the link attach, and when the
+ * broker refuses a session at once (attach immediately followed by a detach, as the peer does)
+ * the SDK's cleanup can race the remote detach and the accept never settles. Awaiting it would
+ * park the loop for good and make stop() hang. A receiver that still arrives later is closed.
+ */
+export function acceptBounded<T extends { close(): Promise<void> }>(accepting: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      fn();
+    };
+    const onAbort = (): void => finish(() => reject(new Error("accept aborted")));
+    const timer = setTimeout(() => finish(() => reject(new AcceptTimeoutError(timeoutMs))), timeoutMs);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    accepting.then(
+      (r) => { if (settled) void closeQuietly(r); else finish(() => resolve(r)); },
+      (err: unknown) => finish(() => reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
+}
+
 /** Session-enabled queue: accept next available session, drain it in order, release when idle. */
 export async function sessionLoop(env: LoopEnv): Promise<void> {
   const { client, ctx, opts, signal } = env;
@@ -91,11 +129,11 @@ export async function sessionLoop(env: LoopEnv): Promise<void> {
   while (!signal.aborted) {
     let receiver;
     try {
-      receiver = await client.acceptNextSession(opts.queueName, {
+      receiver = await acceptBounded(client.acceptNextSession(opts.queueName, {
         receiveMode: "peekLock",
         maxAutoLockRenewalDurationInMs: opts.maxAutoLockRenewalDurationMs,
         abortSignal: signal,
-      });
+      }), signal, opts.acceptTimeoutMs);
     } catch (err) {
       if (signal.aborted) break;
       if (noSessionAvailable(err)) {

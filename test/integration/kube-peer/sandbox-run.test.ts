@@ -1,9 +1,10 @@
-// `npm start` at this stage: sandbox/run.ts starts the kube peer, writes a kubeconfig that
-// client-node can use, refuses a taken port clearly, and cleans up on SIGTERM.
+// `npm start -- --no-demo`: the system without the demo objects, a kubeconfig client-node can
+// use, state files removed on SIGTERM; a taken port refused clearly. (The full demo run, Ctrl-C
+// and the CLI are in test/e2e/sandbox-start.test.ts.)
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,22 +31,25 @@ async function waitForOutput(output: () => string, re: RegExp, ms = 15_000): Pro
   }
 }
 
-test("sandbox/run.ts serves the kube peer, writes a kubeconfig and removes it on SIGTERM", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "podid-sandbox-"));
-  const run = startRun(["--kube-port", "0", "--state-dir", dir]);
-  t.after(() => { if (run.child.exitCode === null) run.child.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); });
+test("sandbox/run.ts --no-demo serves the kube peer, writes kubeconfig and env, removes them on SIGTERM", async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), "podid-sandbox-")), "state");
+  const run = startRun(["--kube-port", "0", "--state-dir", dir, "--no-demo"]);
+  t.after(() => { if (run.child.exitCode === null) run.child.kill("SIGKILL"); rmSync(join(dir, ".."), { recursive: true, force: true }); });
   const kubeconfig = join(dir, "kubeconfig");
-  await waitForOutput(run.output, /Ctrl-C stops everything/);
-  assert.match(run.output(), new RegExp(`export KUBECONFIG=${kubeconfig}`));
-  assert.match(run.output(), /kubectl get azureidentities -A/);
+  await waitForOutput(run.output, /Ctrl-C stops everything/, 40_000);
+  assert.match(run.output(), new RegExp(`source ${join(dir, "env")}`));
+  assert.match(readFileSync(join(dir, "env"), "utf8"), new RegExp(`KUBECONFIG=${kubeconfig}`));
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const namespaces = await kc.makeApiClient(CoreV1Api).listNamespace();
   assert.deepEqual(namespaces.items.map((n) => n.metadata?.name).filter((n) => n === "default" || n === "kube-system"), ["default", "kube-system"]);
+  // No demo: no pods in "default".
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: "default" });
+  assert.deepEqual(pods.items.map((p) => p.metadata?.name), []);
   run.child.kill("SIGTERM");
   const [code] = (await once(run.child, "exit")) as [number | null];
   assert.equal(code, 0);
-  assert.equal(existsSync(kubeconfig), false, "kubeconfig removed on stop");
+  assert.equal(existsSync(dir), false, "state dir removed on stop");
 });
 
 test("sandbox/run.ts exits 1 with a clear message when the kube port is taken", async (t) => {
