@@ -9,7 +9,7 @@ import { validateObject } from "../../helpers/deploy/k8s-schema.ts";
 import { kustomize, parseYamlObjects, type K8sObject } from "../../helpers/deploy/kubectl.ts";
 import { podSpecOf } from "../../helpers/deploy/pod-checks.ts";
 
-const OVERLAYS = ["default", "managed"] as const;
+const OVERLAYS = ["default", "standard", "managed"] as const;
 const rendered = new Map<string, K8sObject[]>();
 const CLUSTER_SCOPED = new Set(["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]);
 const VERSION = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
@@ -115,4 +115,8 @@ test("the schema check rejects unknown fields, wrong types, missing required fie
   assert.ok(errors.some((e) => e.includes("imagePullPolicy: expected a string")), errors.join("\n"));
   assert.ok(errors.some((e) => e.includes("spec.selector: required")), errors.join("\n"));
   assert.deepEqual(validateObject({ apiVersion: "extensions/v1beta1", kind: "Deployment" }), ["extensions/v1beta1/Deployment: not a kind podid's manifests may contain"]);
+});
+
+test("infra/standard renders exactly what infra/default renders", () => {
+  assert.deepEqual(objects("standard"), objects("default"));
 });

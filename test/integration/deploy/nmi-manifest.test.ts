@@ -8,7 +8,7 @@ import { nmiEnvNames, nmiFlagNames, REPO } from "../../helpers/deploy/config-nam
 import { kustomize, type K8sObject } from "../../helpers/deploy/kubectl.ts";
 import { find, literalEnv, namedPort, podSpecOf, probePort, restrictedViolations, type Container, type PodSpec } from "../../helpers/deploy/pod-checks.ts";
 
-const OVERLAYS = { default: "standard", managed: "managed" } as const;
+const OVERLAYS = { default: "standard", standard: "standard", managed: "managed" } as const;
 const daemonSets = new Map<string, K8sObject>();
 
 before(async () => {

@@ -28,9 +28,9 @@ function kustomizations(dir: string, out: string[] = []): string[] {
 
 const files = kustomizations(INFRA);
 
-test("infra has a kustomization for the CRDs, the base pieces and both overlays", () => {
+test("infra has a kustomization for the CRDs, the base pieces and the overlays", () => {
   const rel = files.map((f) => relative(INFRA, f)).sort();
-  for (const expected of ["crds/kustomization.yaml", "base/kustomization.yaml", "default/kustomization.yaml", "managed/kustomization.yaml"]) {
+  for (const expected of ["crds/kustomization.yaml", "base/kustomization.yaml", "default/kustomization.yaml", "standard/kustomization.yaml", "managed/kustomization.yaml"]) {
     assert.ok(rel.includes(expected), `missing ${expected}`);
   }
 });
