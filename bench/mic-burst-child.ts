@@ -73,10 +73,10 @@ function objectsFor(c: MicBurstConfig, tag: string, app: MicTestApp) {
 
 /**
  * Durable-host messages seen overdue by more than a second twice in a row, and then dispatched
- * by a nudge. The real-clock dispatcher (sandbox/durable-host/dispatcher.ts) arms its next
- * timer only for messages due in the future: one that falls due between its last batch and
- * re-arming is left until something else kicks the dispatcher. Under heavy machine load that
- * stalled a run for good (a grace-period timer was the last message). Counted and reported.
+ * by a nudge. The real-clock dispatcher (sandbox/durable-host/dispatcher.ts) once left a message
+ * that fell due between its last batch and re-arming its timer until something else kicked it;
+ * that is fixed (it now re-checks after arming), and this watchdog stays to show a regression:
+ * the count is reported and should be 0.
  */
 let stalls = 0;
 let overdueBefore = new Set<string>();

@@ -88,7 +88,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       "Pod events: delivered one after another through the micEvents trigger, as a Service Bus session would (ingest ms = the whole burst). Snapshot: one message with every object, as the forwarder sends at start-up.",
       `Floor: GET, PATCH with all identities, poll, GET per scale set, hosts in parallel, no MIC (${r.floor.ms} ms). × floor = time to all Assigned ÷ floor; × operation = ÷ the ARM operation duration; after the last event = (all Assigned − ingest) ÷ the operation duration.`,
       "Coalescing window off: the same burst with `coalesceQuietMs: 0` (a fresh app in its own process): each execution PATCHes what it has read, and the pods that arrive meanwhile need another write. A naive MIC writing once per pod event would send one PATCH per pod; ARM takes one write per host at a time, so those writes would queue per scale set.",
-      `Durable-host messages that stalled past their due time and were dispatched by the bench's nudge: ${withWindow.stalls + noWindow.stalls} (a real-clock dispatcher race in sandbox/durable-host, see bench/mic-burst-child.ts; 0 means the figures are untouched by it).`,
+      `Durable-host messages that stalled past their due time and were dispatched by the bench's nudge: ${withWindow.stalls + noWindow.stalls} (a watchdog for a fixed real-clock dispatcher race in sandbox/durable-host, see bench/mic-burst-child.ts; 0 means the figures are untouched by it).`,
       `Load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(1)).join(" / ")} on ${cpus().length} cores shared with other work.`,
     ],
   };
