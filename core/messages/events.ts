@@ -9,7 +9,8 @@ import { ClusterNameSchema, MESSAGE_VERSION, parseVersioned, type ParseResult } 
 export const WatchedKinds = ["Pod", "Node", "AzureIdentity", "AzureIdentityBinding", "AzurePodIdentityException"] as const;
 export type WatchedKind = (typeof WatchedKinds)[number];
 
-const objectSchemas = {
+/** The zod schema of each watched kind (messages, and the MIC's stored rows). */
+export const WatchedObjectSchemas = {
   Pod: PodSchema,
   Node: NodeSchema,
   AzureIdentity: AzureIdentitySchema,
@@ -61,7 +62,7 @@ export function parseMicEvent(body: unknown, expectedSession?: string): ParseRes
 }
 
 export function validateWatchedObject(kind: WatchedKind, object: unknown): boolean {
-  return objectSchemas[kind].safeParse(object).success;
+  return WatchedObjectSchemas[kind].safeParse(object).success;
 }
 
 function objectIdentity(object: { metadata: { uid?: string | undefined; namespace?: string | undefined; name: string } }): string {

@@ -7,11 +7,11 @@ import { isActivePod } from "../../core/index.ts";
 import { NmiError } from "../errors.ts";
 import { sendJson } from "../http/respond.ts";
 import { checkHostTokenCaller, normaliseIp } from "../rules/pod-lookup.ts";
-import { parseTokenQuery } from "../rules/token-request.ts";
 import { acquireAuxiliary } from "../tokens/msal-source.ts";
 import { decideForPod, type Decision } from "./decide.ts";
 import { imdsJson, resolveOrRefuse, sourceFor, tokenFor } from "./issue-token.ts";
 import { asNmiError, type RequestScope } from "./runtime.ts";
+import { tokenRequestOrFail } from "./token-query.ts";
 import { waitWhileTransient } from "./wait.ts";
 
 export async function handleHostToken(scope: RequestScope): Promise<void> {
@@ -22,15 +22,9 @@ export async function handleHostToken(scope: RequestScope): Promise<void> {
     return;
   }
   scope.bind({ pod: caller.name, namespace: caller.namespace });
-  const url = req.url ?? "";
-  const q = url.indexOf("?");
-  const parsed = parseTokenQuery(q === -1 ? "" : url.slice(q + 1));
-  if (!parsed.ok) {
-    scope.fail(new NmiError(parsed.code, parsed.reason, parsed.description));
-    return;
-  }
-  const { resource, selector } = parsed.request;
-  scope.resource = resource;
+  const request = tokenRequestOrFail(scope);
+  if (!request) return;
+  const { resource, selector } = request;
   const decide = (): Decision => {
     if (!rt.store.synced()) return { kind: "refuse", transient: true, code: "PODID_NMI_NOT_READY", reason: "informers-not-synced" };
     const pod = rt.store.pod(caller.namespace, caller.name);

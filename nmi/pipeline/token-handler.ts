@@ -4,11 +4,12 @@
 import { NmiError } from "../errors.ts";
 import { sendJson } from "../http/respond.ts";
 import { normaliseIp } from "../rules/pod-lookup.ts";
-import { checkMetadataHeader, parseTokenQuery } from "../rules/token-request.ts";
+import { checkMetadataHeader } from "../rules/token-request.ts";
 import { decideForCaller } from "./decide.ts";
 import { cachedToken, imdsJson, resolveOrRefuse, tokenFor } from "./issue-token.ts";
 import { proxyToImds } from "./proxy.ts";
 import { asNmiError, type RequestScope } from "./runtime.ts";
+import { tokenRequestOrFail } from "./token-query.ts";
 import { waitWhileTransient } from "./wait.ts";
 
 export async function handleToken(scope: RequestScope): Promise<void> {
@@ -24,15 +25,9 @@ export async function handleToken(scope: RequestScope): Promise<void> {
     scope.fail(new NmiError("PODID_NMI_METADATA_HEADER_REQUIRED", header.reason));
     return;
   }
-  const url = req.url ?? "";
-  const q = url.indexOf("?");
-  const parsed = parseTokenQuery(q === -1 ? "" : url.slice(q + 1));
-  if (!parsed.ok) {
-    scope.fail(new NmiError(parsed.code, parsed.reason, parsed.description));
-    return;
-  }
-  const { resource, selector } = parsed.request;
-  scope.resource = resource;
+  const request = tokenRequestOrFail(scope);
+  if (!request) return;
+  const { resource, selector } = request;
   if (selector?.kind === "client_id") scope.bind({ clientId: selector.value });
 
   const ip = normaliseIp(req.socket.remoteAddress);

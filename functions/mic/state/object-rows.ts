@@ -3,7 +3,7 @@
 // cluster's ingest sequence when written, to order rows against snapshots) and, for pods,
 // `nodeName` so a node event can find its pods with a server-side filter.
 import {
-  AzureIdentityBindingSchema, AzureIdentitySchema, AzurePodIdentityExceptionSchema, NodeSchema, PodSchema, WatchedKinds,
+  WatchedKinds, WatchedObjectSchemas,
   type AzureIdentity, type AzureIdentityBinding, type AzurePodIdentityException, type Node, type ObjectMeta, type Pod,
   type SnapshotItem, type WatchedKind,
 } from "../../../core/index.ts";
@@ -45,14 +45,6 @@ export function storedVersion(row: Row | undefined): StoredVersion | undefined {
 
 export const rowSeq = (row: Row): number => (typeof row.props.seq === "number" ? row.props.seq : 0);
 
-const schemas = {
-  Pod: PodSchema,
-  Node: NodeSchema,
-  AzureIdentity: AzureIdentitySchema,
-  AzureIdentityBinding: AzureIdentityBindingSchema,
-  AzurePodIdentityException: AzurePodIdentityExceptionSchema,
-} as const;
-
 /** The live object stored in a row (undefined for tombstones); validated, since rows outlive code versions. */
 export function objectFromRow(row: Row): KindedObject | undefined {
   if (row.props.deleted === true) return undefined;
@@ -62,7 +54,7 @@ export function objectFromRow(row: Row): KindedObject | undefined {
     throw new Error(`state row ${row.rowKey} is not an object row`);
   }
   const k = kind as WatchedKind;
-  const parsed = schemas[k].safeParse(JSON.parse(json));
+  const parsed = WatchedObjectSchemas[k].safeParse(JSON.parse(json));
   if (!parsed.success) throw new Error(`state row ${row.rowKey} holds an invalid ${k}: ${parsed.error.message}`);
   return { kind: k, object: parsed.data } as KindedObject;
 }
