@@ -135,7 +135,12 @@ export function buildNmi(deps: NmiDeps): NmiHandle {
       while (!store.synced()) {
         if (life.signal.aborted) throw new Error("NMI stopped before the informers synced");
         const v = store.version;
-        await Promise.race([store.changed(v), clock.sleep(1000, life.signal)]);
+        const nap = new AbortController();
+        try {
+          await Promise.race([store.changed(v, nap.signal), clock.sleep(1000, life.signal)]);
+        } finally {
+          nap.abort();
+        }
       }
     } finally {
       life.release();

@@ -25,7 +25,7 @@ export async function waitWhileTransient<T extends Waitable>(
     const onAbort = (): void => nap.abort();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      await Promise.race([o.store.changed(version), o.clock.sleep(Math.min(o.pollIntervalMs, left), nap.signal)]);
+      await Promise.race([o.store.changed(version, nap.signal), o.clock.sleep(Math.min(o.pollIntervalMs, left), nap.signal)]);
     } finally {
       nap.abort();
       signal.removeEventListener("abort", onAbort);

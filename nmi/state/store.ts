@@ -41,8 +41,14 @@ export interface NmiStateView {
   identityLookup(): IdentityLookup;
   /** resourceVersion of an object as NMI currently sees it (tests wait on it). */
   objectVersion(kind: Kind, namespace: string | undefined, name: string): string | undefined;
-  /** Resolves on the next change (or immediately if `since` is older than the current version). */
-  changed(since: number): Promise<void>;
+  /**
+   * Resolves on the next change (or immediately if `since` is older than the current version),
+   * or when `signal` aborts — which also drops the waiter, so a request that stops waiting
+   * leaves nothing behind on a quiet store.
+   */
+  changed(since: number, signal?: AbortSignal): Promise<void>;
+  /** Waiters registered with changed() and not yet woken or aborted. */
+  readonly waiting: number;
 }
 
 export class NmiStore implements NmiStateView {
@@ -62,7 +68,7 @@ export class NmiStore implements NmiStateView {
   private readonly bindingsBySelector = new Map<string, Set<string>>();
   private readonly syncedKinds = new Set<Kind>();
   private current = 0;
-  private wake: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly required: readonly Kind[], private readonly onPodsIndexed?: (n: number) => void) {}
 
@@ -148,19 +154,27 @@ export class NmiStore implements NmiStateView {
 
   private bump(): void {
     this.current++;
-    const w = this.wake;
-    this.wake = undefined;
-    w?.resolve();
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const w of woken) w();
   }
 
-  changed(since: number): Promise<void> {
-    if (since !== this.current) return Promise.resolve();
-    if (!this.wake) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.wake = { promise, resolve };
-    }
-    return this.wake.promise;
+  changed(since: number, signal?: AbortSignal): Promise<void> {
+    if (since !== this.current || signal?.aborted === true) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Requests currently waiting for a change (tests: nothing may linger). */
+  get waiting(): number {
+    return this.waiters.size;
   }
 
   pods(): Pod[] {

@@ -75,7 +75,7 @@ test("metrics keep aad-pod-identity's names and add podid_nmi_*", async () => {
     assert.match(m, new RegExp(`^${name}`, "m"), name);
   }
   assert.match(m, /# TYPE aadpodidentity_imds_operations_errors_count counter/);
-  assert.match(m, /aadpodidentity_nmi_operations_duration_seconds_count\{operation_type="\/metadata\/identity\/oauth2\/token",status_code="200",namespace="default",resource="https:\/\/management.azure.com\/"\} \d+/);
+  assert.match(m, /aadpodidentity_nmi_operations_duration_seconds_count\{operation_type="\/metadata\/identity\/oauth2\/token",status_code="200",namespace="default",resource="https:\/\/management.azure.com"\} \d+/);
   assert.match(m, /podid_nmi_requests_total\{outcome="denied",reason="client_id-not-bound-to-pod"\} 1/);
   assert.match(m, /podid_nmi_token_cache_hits_total [1-9]/);
   assert.match(m, /podid_nmi_pods_indexed 1/);

@@ -89,3 +89,20 @@ test("store: assignments indexed by pod, bindings by selector, kept right across
   store.remove("assigned", "default", "p-default-i");
   assert.equal(store.assignedForPod("default", "p").length, 0);
 });
+
+test("store: a waiter whose signal aborts is dropped at once (nothing lingers on a quiet store)", async () => {
+  const store = new NmiStore(["pods"]);
+  const ac = new AbortController();
+  const p = store.changed(store.version, ac.signal);
+  assert.equal(store.waiting, 1);
+  ac.abort();
+  await p;
+  assert.equal(store.waiting, 0);
+  // and a change wakes and clears every waiter
+  const a = store.changed(store.version);
+  const b = store.changed(store.version, new AbortController().signal);
+  assert.equal(store.waiting, 2);
+  store.upsert("pods", pod("y", { ip: "10.0.0.2" }));
+  await Promise.all([a, b]);
+  assert.equal(store.waiting, 0);
+});
