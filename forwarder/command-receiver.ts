@@ -85,7 +85,10 @@ export class CommandReceiver<M extends ReceivedCommand> {
         this.connected = true;
         this.o.logger.info({ queue: this.o.queue, session: this.o.cluster }, "command session accepted");
         while (!this.stopped) {
-          const messages = await this.receiver.receiveMessages(10, { maxWaitTimeInMs: this.o.receiveWaitMs });
+          // One at a time: commands carry no version of their own, so their order is the
+          // session's order. From a batch, an abandoned command would come back after the ones
+          // behind it (an apply that failed briefly could then undo a later delete).
+          const messages = await this.receiver.receiveMessages(1, { maxWaitTimeInMs: this.o.receiveWaitMs });
           this.backoff.reset();
           for (const message of messages) {
             if (this.stopped) break; // unsettled messages return to the queue when the receiver closes

@@ -103,3 +103,16 @@ test("delete removes the object (also one carrying the legacy finalizer); deleti
   await waitFor(async () => (await metricValue(fwd.registry, "podid_forwarder_commands_total", { op: "delete", result: "completed" })) === 3, 8000);
   await waitFor(drained, 5000);
 });
+
+test("an abandoned command is not overtaken: apply (fails once) then delete of one object ends deleted", async () => {
+  const name = "web-5-shop-web-id";
+  const count = (op: string, result: string) => metricValue(fwd.registry, "podid_forwarder_commands_total", { op, result });
+  const [applied, deleted, abandoned] = await Promise.all([count("apply", "completed"), count("delete", "completed"), count("apply", "abandoned")]);
+  h.kube.injectError({ method: "POST", pathPrefix: "/apis/aadpodidentity.k8s.io/v1/namespaces/default/azureassignedidentities", status: 503, reason: "ServiceUnavailable" });
+  await h.sendCommand(applyCommand(name));
+  await h.sendCommand(applyCommand(name, "Assigned", "delete"));
+  await waitFor(async () => (await count("apply", "abandoned")) === abandoned + 1 && (await count("apply", "completed")) === applied + 1 &&
+    (await count("delete", "completed")) === deleted + 1, 15_000, "both commands settled");
+  await waitFor(drained, 5000);
+  assert.equal(h.kube.get(AAI, "default", name), undefined, "the delete came last, as sent");
+});
